@@ -1,0 +1,165 @@
+"""`avgust build`: parse → themes → embed → index → similar → pages → site.
+
+A broken source file is reported and left out; the others build. Only one build
+runs in a folder at a time (a lock file under the cache folder); every stage
+writes atomically, so a build killed at any moment leaves the previous index and
+site whole, and the next build reuses the embedding cache.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from filelock import FileLock, Timeout
+
+from avgust._check import parse_all
+from avgust._config import Config
+from avgust._read import discover_sources
+from avgust._types import AvgustError, Problem, Resolution, Severity
+
+THEMES_FILE = "themes.yml"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One line of the build's summary table."""
+
+    name: str
+    result: str
+    seconds: float
+
+
+@dataclass
+class BuildReport:
+    """What a build did, stage by stage, and every problem it met."""
+
+    stages: list[Stage] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    resolutions: list[Resolution] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(p.severity is Severity.ERROR for p in self.problems)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[list[str]]:
+        """Time a stage; the body appends its one-line result."""
+        result: list[str] = []
+        started = time.perf_counter()
+        yield result
+        self.stages.append(Stage(name, " ".join(result), time.perf_counter() - started))
+
+
+@contextmanager
+def build_lock(config: Config) -> Iterator[None]:
+    """Refuse a second build in the same folder instead of interleaving with it."""
+    config.cache_dir.mkdir(parents=True, exist_ok=True)
+    path = config.cache_dir / "build.lock"
+    lock = FileLock(str(path), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise AvgustError(
+            "another `avgust build` is running in this folder; wait for it to finish "
+            f"(lock file {path})"
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def run_build(config: Config, site: bool = True) -> BuildReport:
+    """Run every stage; returns the report (``report.failed`` when a file had errors)."""
+    with build_lock(config):
+        return _run(config, site)
+
+
+def _run(config: Config, site: bool) -> BuildReport:
+    from avgust._embed import EmbeddingCache, embed_cached, get_embedder
+    from avgust._index import build_index, load_index
+    from avgust._themes import assign_themes, load_themes
+
+    report = BuildReport()
+    with report.stage("parse") as result:
+        paths = discover_sources(config.resolutions_dir)
+        resolutions, files = parse_all(paths, root=config.root)
+        for file in files:
+            report.problems.extend(file.problems)
+        count = sum(len(r.directives) for r in resolutions)
+        failed = len(paths) - len(resolutions)
+        result.append(f"{len(resolutions)} resolutions, {count} directives")
+        if failed:
+            result.append(f"({failed} file(s) left out, see errors)")
+    if not resolutions:
+        raise AvgustError("no resolution could be parsed; nothing to build", config.resolutions_dir)
+
+    embedder = get_embedder(config)
+    with EmbeddingCache.for_config(config) as cache:
+
+        def embed_passages(texts: Sequence[str]) -> np.ndarray:
+            return embed_cached(embedder, texts, cache)
+
+        with report.stage("themes") as result:
+            themes = load_themes(config.root / THEMES_FILE)
+            resolutions = _with_themes(resolutions, themes, assign_themes, embed_passages, embedder)
+            tagged = sum(bool(d.themes) for r in resolutions for d in r.directives)
+            result.append(f"{len(themes)} themes, {tagged}/{count} directives tagged")
+
+    with report.stage("embed + index") as result:
+        summary = build_index(resolutions, embedder, config)
+        result.append(
+            f"{summary.directives} directives: {summary.embedded} embedded, "
+            f"{summary.cached} from cache; {summary.similar_pairs} similar pairs "
+            f"({embedder.model_id})"
+        )
+    report.resolutions = list(resolutions)
+    if not site:
+        return report
+
+    index = load_index(config)
+    from avgust._pages import write_pages
+    from avgust._site import build_site
+
+    with report.stage("pages") as result:
+        similar = {key: list(value) for key, value in index.similar.items()}
+        pages = write_pages(resolutions, themes, similar, config)
+        result.append(f"{len(pages)} Markdown pages in {_short(config.docs_dir, config)}")
+    with report.stage("site") as result:
+        out = build_site(config)
+        result.append(f"mkdocs → {_short(out, config)}")
+    return report
+
+
+def _with_themes(
+    resolutions: Sequence[Resolution],
+    themes: Sequence[object],
+    assign: Callable[..., list[tuple[str, ...]]],
+    embed_passages: Callable[[Sequence[str]], np.ndarray],
+    embedder: object,
+) -> list[Resolution]:
+    directives = [d for r in resolutions for d in r.directives]
+    embed_query = getattr(embedder, "embed_query", None)
+    assigned = iter(assign(directives, themes, embed_passages, embed_query))
+    return [
+        dataclasses.replace(
+            resolution,
+            directives=tuple(
+                dataclasses.replace(d, themes=next(assigned)) for d in resolution.directives
+            ),
+        )
+        for resolution in resolutions
+    ]
+
+
+def _short(path: Path, config: Config) -> str:
+    try:
+        return path.relative_to(config.root).as_posix()
+    except ValueError:
+        return str(path)

