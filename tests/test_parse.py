@@ -175,7 +175,7 @@ def test_glued_items_are_split() -> None:
     [
         ("2018-sosnovskij", 21, ["1.1", "1.7", "2.1", "2.7", "3.1", "3.7"]),
         ("2020-muchkapskij", 36, ["1", "2.1", "2.2", "2.5", "3.7", "4.4", "5.3"]),
-        ("2019-krasnokutskij", 19, ["1", "2", "3"]),
+        ("2019-krasnokutskij", 20, ["1", "2", "3"]),
         ("2021-rasskazovskij", 18, [None]),
         ("2021-akushinskij", 38, ["1", "2", None]),
     ],

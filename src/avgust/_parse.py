@@ -526,7 +526,7 @@ class _Walker:
             self.open_lead_in(para, prepositional=True)
             return index + 1
         self.close_lead_in()
-        plain = not para.number and not para.bullet and not _starts_like_directive(text)
+        plain = not para.number and not para.bullet and _first_infinitive(text) is None
         if plain and self.directives and not self.deadline_open:
             self.extend_last(para)
             return index + 1
@@ -731,15 +731,6 @@ def _is_deadline_line(para: _Para) -> bool:
         and not para.bullet
         and not para.text.endswith(":")
         and looks_like_deadline(para.text)
-    )
-
-
-def _starts_like_directive(text: str) -> bool:
-    words = _words(text)
-    if not words:
-        return False
-    return is_infinitive(words[0]) or (
-        _starts_with_addressee(text) and _first_infinitive(text) is not None
     )
 
 

@@ -29,7 +29,10 @@ app = typer.Typer(
 
 
 def _console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = 160  # pipes and CI logs: do not squeeze tables to 80 columns
+    return console
 
 
 def _fail(error: AvgustError) -> typer.Exit:
@@ -73,28 +76,30 @@ def parse(
         if as_json:
             records.append(to_dict(resolution))
             continue
-        console = _console()
-        console.print(f"[bold]{resolution.title}[/bold]")
-        console.print(
-            f"{resolution.kind} · {resolution.district or '?'} · {resolution.region or '?'} · "
-            f"{resolution.date or '?'} · {len(resolution.directives)} directives",
-            markup=False,
-        )
-        table = Table("№", "addressee", "directive", "deadline", show_lines=False)
-        for directive in resolution.directives:
-            table.add_row(
-                directive.number or "•",
-                "; ".join(directive.addressees),
-                directive.text,
-                f"{directive.deadline.raw} [{directive.deadline.kind}]"
-                if directive.deadline.raw
-                else "",
-            )
-        console.print(table)
+        _print_resolution(resolution)
     if as_json:
         _print_json(records)
     if failed:
         raise typer.Exit(code=1)
+
+
+def _print_resolution(resolution: Resolution) -> None:
+    """A resolution as readable text: one block per directive."""
+    echo = typer.echo
+    echo(resolution.title)
+    echo(
+        f"{resolution.kind} · {resolution.district or '?'} · {resolution.region or '?'} · "
+        f"{resolution.date or '?'} · {len(resolution.directives)} directives"
+    )
+    addressees: tuple[str, ...] = ()
+    for directive in resolution.directives:
+        if directive.addressees != addressees:
+            addressees = directive.addressees
+            echo(f"\n  {'; '.join(addressees) or '(no addressee)'}")
+        echo(f"  {directive.number or '•':>6}  {directive.text}")
+        if directive.deadline.raw:
+            echo(f"          срок: {directive.deadline.raw} [{directive.deadline.kind}]")
+    echo("")
 
 
 @app.command()
@@ -217,22 +222,12 @@ def serve(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI in-process and return the exit code (what tests call)."""
-    import click
-
     try:
-        result = app(
-            args=list(argv) if argv is not None else None,
-            prog_name="avgust",
-            standalone_mode=False,
-        )
-    except click.exceptions.Exit as done:
-        return done.exit_code
-    except click.ClickException as error:  # usage errors: bad option, missing argument
-        error.show()
-        return error.exit_code
-    except click.exceptions.Abort:
-        return 130
-    return result if isinstance(result, int) else 0
+        app(args=list(argv) if argv is not None else None, prog_name="avgust")
+    except SystemExit as done:
+        code = done.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0
 
 
 def _entry() -> None:
