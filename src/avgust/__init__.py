@@ -10,7 +10,10 @@ from avgust._types import (
     Section,
     Severity,
     Sidecar,
+    SimilarDirective,
     SourceText,
+    Theme,
+    directive_id,
     to_dict,
 )
 
@@ -26,7 +29,10 @@ __all__ = [
     "Section",
     "Severity",
     "Sidecar",
+    "SimilarDirective",
     "SourceText",
+    "Theme",
     "__version__",
+    "directive_id",
     "to_dict",
 ]

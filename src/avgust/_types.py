@@ -147,6 +147,29 @@ class Resolution:
         return int(self.date[:4]) if self.date else None
 
 
+@dataclass(frozen=True)
+class Theme:
+    """One theme of the taxonomy (themes.yml): «Точка роста», наставничество, воспитание …"""
+
+    slug: str
+    name: str
+    description: str
+    rules: tuple[str, ...] = ()  # Russian lemma/phrase rules, see _themes.py
+
+
+@dataclass(frozen=True)
+class SimilarDirective:
+    """A directive of another district that reads like this one (cosine ``score``)."""
+
+    id: str  # directive_id() of the other directive
+    score: float
+
+
+def directive_id(slug: str, anchor: str) -> str:
+    """The corpus-wide id of a directive: ``"<resolution slug>#<anchor>"``."""
+    return f"{slug}#{anchor}"
+
+
 class Severity(enum.StrEnum):
     ERROR = "error"
     WARNING = "warning"
@@ -234,6 +257,9 @@ __all__ = [
     "Section",
     "Severity",
     "Sidecar",
+    "SimilarDirective",
     "SourceText",
+    "Theme",
+    "directive_id",
     "to_dict",
 ]
