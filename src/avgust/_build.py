@@ -3,15 +3,18 @@
 A broken source file is reported and left out; the others build. Only one build
 runs in a folder at a time (a lock file under the cache folder); every stage
 writes atomically, so a build killed at any moment leaves the previous index and
-site whole, and the next build reuses the embedding cache.
+site whole, and the next build reuses the embedding cache. A corrupt embedding
+cache is moved aside with a warning and built anew.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +22,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from avgust._check import parse_all
-from avgust._config import Config
+from avgust._config import DEFAULT_MODEL, Config
 from avgust._read import discover_sources
 from avgust._types import AvgustError, Problem, Resolution, Severity
 
@@ -87,8 +90,11 @@ def _run(config: Config, site: bool) -> BuildReport:
     from avgust._themes import assign_themes, load_themes
 
     report = BuildReport()
+    cache_problem = heal_embedding_cache(config)
+    if cache_problem is not None:
+        report.problems.append(cache_problem)
     with report.stage("parse") as result:
-        paths = discover_sources(config.resolutions_dir)
+        paths = discover_sources(config.resolutions_dir, convertible=True)
         resolutions, files = parse_all(paths, root=config.root)
         for file in files:
             report.problems.extend(file.problems)
@@ -108,7 +114,10 @@ def _run(config: Config, site: bool) -> BuildReport:
 
         with report.stage("themes") as result:
             themes = load_themes(config.root / THEMES_FILE)
-            resolutions = _with_themes(resolutions, themes, assign_themes, embed_passages, embedder)
+            # the embedding fallback's threshold is tuned for the bundled e5 (its cosines
+            # crowd into 0.80–0.92); other models get the lemma rules alone
+            fallback = embed_passages if config.model == DEFAULT_MODEL else None
+            resolutions = _with_themes(resolutions, themes, assign_themes, fallback, embedder)
             tagged = sum(bool(d.themes) for r in resolutions for d in r.directives)
             result.append(f"{len(themes)} themes, {tagged}/{count} directives tagged")
 
@@ -137,15 +146,57 @@ def _run(config: Config, site: bool) -> BuildReport:
     return report
 
 
+def heal_embedding_cache(config: Config) -> Problem | None:
+    """Check the embedding cache; move a corrupt one aside so that the build starts anew.
+
+    The cache only saves time, so a damaged file (a disk error, garbage written into
+    it) must not stop a build: it is renamed ``embeddings.sqlite.corrupt-<time>``
+    (kept for a post-mortem) and every text is embedded again. Returns the warning
+    to report, or None when the cache is fine or absent.
+    """
+    from avgust._embed import CACHE_FILE
+
+    path = config.cache_dir / CACHE_FILE
+    if not path.exists():
+        return None
+    try:
+        with closing(sqlite3.connect(path, timeout=60)) as db:
+            rows = db.execute("PRAGMA quick_check").fetchall()
+        reason = None if rows == [("ok",)] else "; ".join(str(row[0]) for row in rows[:3])
+    except sqlite3.Error as exc:  # "file is not a database", "disk image is malformed"
+        reason = str(exc)
+    if reason is None:
+        return None
+    aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        os.replace(path, aside)
+        for suffix in ("-journal", "-wal", "-shm"):  # a stale journal must not meet a new file
+            companion = path.with_name(path.name + suffix)
+            if companion.exists():
+                os.replace(companion, aside.with_name(aside.name + suffix))
+    except OSError as exc:
+        raise AvgustError(
+            f"the embedding cache is corrupt ({reason}) and cannot be moved aside: {exc}; "
+            "delete it to start a new one",
+            path,
+        ) from exc
+    return Problem(
+        display_path(path, config.root),
+        f"the embedding cache was corrupt ({reason}); moved it to {aside.name} and started "
+        "a new one, so every text is embedded again",
+        severity=Severity.WARNING,
+    )
+
+
 def _with_themes(
     resolutions: Sequence[Resolution],
     themes: Sequence[object],
     assign: Callable[..., list[tuple[str, ...]]],
-    embed_passages: Callable[[Sequence[str]], np.ndarray],
+    embed_passages: Callable[[Sequence[str]], np.ndarray] | None,
     embedder: object,
 ) -> list[Resolution]:
     directives = [d for r in resolutions for d in r.directives]
-    embed_query = getattr(embedder, "embed_query", None)
+    embed_query = getattr(embedder, "embed_query", None) if embed_passages else None
     assigned = iter(assign(directives, themes, embed_passages, embed_query))
     return [
         dataclasses.replace(
