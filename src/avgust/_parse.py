@@ -335,12 +335,16 @@ def _slug(date: str | None, district: str | None, source: str) -> str:
 
 
 def display_path(path: Path, root: Path | None) -> str:
-    if root is not None:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
+    """``path`` relative to ``root`` when inside it, as valid Unicode text.
+
+    A file name that is not valid UTF-8 (a Windows zip unpacked on Linux) reaches
+    Python with lone surrogates that JSON, HTML and strict terminals refuse; its
+    undecodable bytes become U+FFFD.
+    """
+    shown = path.as_posix()
+    if root is not None and path.resolve().is_relative_to(root.resolve()):
+        shown = path.resolve().relative_to(root.resolve()).as_posix()
+    return shown.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 # --- 3. preamble and sections ----------------------------------------------------------
@@ -376,9 +380,11 @@ def _preamble(paras: Sequence[_Para]) -> tuple[str, tuple[Section, ...]]:
         items: list[str] = []
         if para.text.endswith(":"):
             cursor = index + 1
-            while cursor < len(paras) and _list_like(paras[cursor]):
+            while cursor < len(paras) and _list_like(paras[cursor], last_ok=bool(items)):
                 items.append(_tidy(paras[cursor].text))
                 cursor += 1
+                if items[-1].endswith(".") and not paras[cursor - 1].bullet:
+                    break  # "…; …; последний пункт." closes an unmarked list
             if items:
                 sections.append(Section(_tidy(para.text), _section_kind(para.text), tuple(items)))
                 index = cursor
@@ -388,12 +394,16 @@ def _preamble(paras: Sequence[_Para]) -> tuple[str, tuple[Section, ...]]:
     return "\n\n".join(text), tuple(sections)
 
 
-def _list_like(para: _Para) -> bool:
+def _list_like(para: _Para, last_ok: bool = False) -> bool:
+    """An item of a list: marked, or short and not a sentence of its own.
+
+    ``last_ok``: items came before, so a short item ending with "." may close the list.
+    """
     if para.bullet or para.number:
         return True
-    return len(para.text) < 250 and (
-        para.text.endswith((";", ",")) or not para.text.endswith((".", ":"))
-    )
+    if len(para.text) >= 250 or para.text.endswith(":"):
+        return False
+    return last_ok or not para.text.endswith(".")
 
 
 def _section_kind(title: str) -> str:

@@ -1,0 +1,77 @@
+"""Built sites shared by test_site.py and test_browser.py, each built once per test session.
+
+``real_site``: the whole pipeline (``avgust build``: parse → themes → embed → index →
+similar → pages → mkdocs) over the five real resolutions, into a temporary folder.
+``hostile_site``: one resolution whose every text field carries markup
+(tests/data/pages/hostile.json), with a site URL under a sub-path.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from avgust._build import run_build
+from avgust._config import Config, load_config
+from avgust._index import load_index
+from avgust._pages import write_pages
+from avgust._site import build_site
+from avgust._types import Resolution, SimilarDirective, Theme
+from tests.conftest import ROOT
+
+DATA = Path(__file__).resolve().parent / "data" / "pages"
+HOSTILE_URL = "https://example.org/avgust/"
+
+
+@dataclass(frozen=True)
+class BuiltSite:
+    config: Config
+    site: Path
+    resolutions: tuple[Resolution, ...]
+    similar: dict[str, list[SimilarDirective]]
+
+
+_BUILT: dict[str, BuiltSite] = {}
+
+
+def hostile_corpus() -> tuple[Resolution, list[Theme]]:
+    """One resolution and three themes whose every text field carries markup."""
+    resolution = Resolution.from_dict(json.loads((DATA / "hostile.json").read_text("utf-8")))
+    themes = [Theme(**t) for t in json.loads((DATA / "hostile_themes.json").read_text("utf-8"))]
+    return resolution, themes
+
+
+def real_site(factory: pytest.TempPathFactory) -> BuiltSite:
+    if "real" not in _BUILT:
+        out = factory.mktemp("real-site")
+        config = load_config(
+            ROOT,
+            docs_dir=out / "docs",
+            site_dir=out / "site",
+            index_dir=out / "index",
+            cache_dir=out / "cache",
+            quiet=True,
+        )
+        report = run_build(config)
+        assert not report.failed, [str(p) for p in report.problems]
+        similar = {k: list(v) for k, v in load_index(config).similar.items()}
+        _BUILT["real"] = BuiltSite(config, config.site_dir, tuple(report.resolutions), similar)
+    return _BUILT["real"]
+
+
+def hostile_site(factory: pytest.TempPathFactory) -> BuiltSite:
+    if "hostile" not in _BUILT:
+        out = factory.mktemp("hostile-site")
+        config = load_config(
+            ROOT, docs_dir=out / "docs", site_dir=out / "site", site_url=HOSTILE_URL, quiet=True
+        )
+        resolution, themes = hostile_corpus()
+        with pytest.MonkeyPatch.context() as env:
+            env.delenv("AVGUST_SITE_URL", raising=False)
+            write_pages([resolution], themes, {}, config)
+            site = build_site(config)
+        _BUILT["hostile"] = BuiltSite(config, site, (resolution,), {})
+    return _BUILT["hostile"]
