@@ -37,9 +37,9 @@ class Config:
     model: str = DEFAULT_MODEL
     query_prefix: str | None = None  # None: "query: " for e5 models, "" otherwise
     passage_prefix: str | None = None
-    lexical_weight: float = 0.4
+    lexical_weight: float = 0.6
     similar_k: int = 5
-    similar_threshold: float = 0.85
+    similar_threshold: float = 0.40  # centred cosine, see _similar.py
     site_url: str | None = None
     quiet: bool = False
 
