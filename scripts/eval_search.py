@@ -28,9 +28,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from avgust._build import tag_themes
 from avgust._check import parse_all
 from avgust._config import load_config
-from avgust._embed import Embedder, get_embedder
+from avgust._embed import Embedder, EmbeddingCache, embed_cached, get_embedder
 from avgust._index import Index, build_index, load_index
 from avgust._read import discover_sources
 from avgust._search import MODES, FusionParams, Mode, rank
@@ -197,6 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("feedback_terms", int),
         ("dense_feedback", float),
         ("feedback_temperature", float),
+        ("theme_weight", float),
     ):
         parser.add_argument("--" + name.replace("_", "-"), type=kind, default=None)
     args = parser.parse_args(argv)
@@ -205,9 +207,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     resolutions, _ = parse_all(discover_sources(config.resolutions_dir), root=config.root)
     stems = {Path(r.source).stem: r.slug for r in resolutions}
     embedder = MemoEmbedder(get_embedder(config))
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, EmbeddingCache.for_config(config) as cache:
+        # the same themes as `avgust build`: search uses them as a signal
+        themes, resolutions = tag_themes(
+            resolutions, config, embedder, lambda texts: embed_cached(embedder, texts, cache)
+        )
         config = replace(config, index_dir=Path(tmp) / "index")
-        summary = build_index(resolutions, embedder, config)
+        summary = build_index(resolutions, embedder, config, themes=themes)
         index = load_index(config)
     print(
         f"{summary.directives} directives of {summary.resolutions} resolutions, "
@@ -225,6 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "feedback_terms",
             "dense_feedback",
             "feedback_temperature",
+            "theme_weight",
         )
         if getattr(args, name) is not None
     }
@@ -238,6 +245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     plain = replace(params, feedback_weight=0.0, dense_feedback=0.0)
     rows["hybrid, no feedback"] = summarise(
         queries, evaluate(index, embedder, queries, "hybrid", plain)
+    )
+    rows["hybrid, no theme signal"] = summarise(
+        queries, evaluate(index, embedder, queries, "hybrid", replace(params, theme_weight=0.0))
     )
     print(table(rows))
     print("\nper query: hit@5 recall@10 RR, hybrid (dense)")

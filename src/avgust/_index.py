@@ -41,14 +41,23 @@ from avgust._embed import (
     passage_prefix_for,
 )
 from avgust._lexical import LexicalIndex
-from avgust._types import AvgustError, Directive, Resolution, SimilarDirective, directive_id
+from avgust._types import (
+    AvgustError,
+    Directive,
+    Resolution,
+    SimilarDirective,
+    Theme,
+    directive_id,
+    to_dict,
+)
 
-FORMAT = 1
+FORMAT = 2  # 2: themes.json (the taxonomy and its query vectors) for the theme signal
 MANIFEST = "manifest.json"
 FAISS_FILE = "directives.faiss"
 RECORDS_FILE = "directives.json"
 LEXICAL_FILE = "lexical.json"
 SIMILAR_FILE = "similar.json"
+THEMES_FILE = "themes.json"
 METRIC = "inner_product"  # on L2-normalised vectors, i.e. cosine
 NO_DISTRICT = "resolution:"  # the group of a directive whose district is unknown
 REBUILD = "run `avgust build` to rebuild it"
@@ -172,11 +181,15 @@ class Index:
     lexical: LexicalIndex
     similar: Mapping[str, tuple[SimilarDirective, ...]]
     lexical_weight: float = 0.4
+    themes: tuple[Theme, ...] = ()
+    # each theme's description embedded as a query, row i = themes[i] (float32 (t, dim))
+    theme_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     positions: Mapping[str, int] = field(init=False)
     years: np.ndarray = field(init=False)  # int32, 0 = unknown
     groups: np.ndarray = field(init=False)  # int32 code of the district, see group_names
     group_names: tuple[str, ...] = field(init=False)
     theme_rows: Mapping[str, np.ndarray] = field(init=False)
+    theme_members: np.ndarray = field(init=False)  # float32 (n, t): 1 where directive has theme
     # the vectors' mean and covariance: the mean and spread of ``vectors @ x`` for any x
     # in O(dim²), so search can z-score a second dense signal without a second full pass
     mean_vector: np.ndarray = field(init=False)
@@ -190,13 +203,17 @@ class Index:
         code = {g: i for i, g in enumerate(names)}
         setattr_(self, "group_names", tuple(names))
         setattr_(self, "groups", np.array([code[r.group] for r in self.records], dtype=np.int32))
-        themes: dict[str, list[int]] = {}
+        tagged: dict[str, list[int]] = {}
         for i, r in enumerate(self.records):
-            for theme in r.themes:
-                themes.setdefault(theme, []).append(i)
+            for slug in r.themes:
+                tagged.setdefault(slug, []).append(i)
         setattr_(
-            self, "theme_rows", {t: np.array(rows, dtype=np.int64) for t, rows in themes.items()}
+            self, "theme_rows", {t: np.array(rows, dtype=np.int64) for t, rows in tagged.items()}
         )
+        members = np.zeros((len(self.records), len(self.themes)), dtype=np.float32)
+        for column, theme in enumerate(self.themes):
+            members[tagged.get(theme.slug, []), column] = 1.0
+        setattr_(self, "theme_members", members)
         dim = self.vectors.shape[1]
         if len(self.vectors):
             as64 = self.vectors.astype(np.float64)
@@ -261,10 +278,13 @@ def build_index(
     config: Config,
     *,
     progress: bool | None = None,
+    themes: Sequence[Theme] = (),
 ) -> IndexSummary:
     """Embed (through the cache), index and write ``config.index_dir`` atomically.
 
     ``progress`` defaults to ``not config.quiet``; the bar only shows on a terminal.
+    ``themes`` (the taxonomy) are stored with their descriptions embedded as queries,
+    for the theme signal of search.
     """
     from filelock import FileLock
 
@@ -296,6 +316,7 @@ def build_index(
         similar={},
     )
     similar = similar_directives(draft, k=config.similar_k, threshold=config.similar_threshold)
+    theme_vectors = _theme_vectors(themes, embedder)
     stages.append(("similar", time.perf_counter() - started - sum(s for _, s in stages)))
     chash = corpus_hash(records)
     meta: dict[str, Any] = {
@@ -315,7 +336,9 @@ def build_index(
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         with FileLock(str(index_dir / ".build.lock")):
-            folder = _write_version(index_dir, meta, records, faiss_index, lexical, similar)
+            folder = _write_version(
+                index_dir, meta, records, faiss_index, lexical, similar, (themes, theme_vectors)
+            )
     except OSError as exc:
         raise AvgustError(f"cannot write the index: {exc}", index_dir) from exc
     stages.append(("write", time.perf_counter() - started - sum(s for _, s in stages)))
@@ -330,6 +353,15 @@ def build_index(
         model_id=embedder.model_id,
         stages=tuple(stages),
     )
+
+
+def _theme_vectors(themes: Sequence[Theme], embedder: Embedder) -> np.ndarray:
+    """Each theme's description embedded as a query (what a searcher would type)."""
+    from avgust._themes import theme_text
+
+    if not themes:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.stack([embedder.embed_query(theme_text(t)) for t in themes]).astype(np.float32)
 
 
 def _flat_index(vectors: np.ndarray, dim: int) -> Any:
@@ -348,6 +380,7 @@ def _write_version(
     faiss_index: Any,
     lexical: LexicalIndex,
     similar: Mapping[str, Sequence[SimilarDirective]],
+    taxonomy: tuple[Sequence[Theme], np.ndarray],
 ) -> Path:
     import faiss
 
@@ -360,6 +393,14 @@ def _write_version(
         _write_json(
             tmp / SIMILAR_FILE,
             {key: [[s.id, round(s.score, 4)] for s in hits] for key, hits in similar.items()},
+        )
+        themes, theme_vectors = taxonomy
+        _write_json(
+            tmp / THEMES_FILE,
+            [
+                {**to_dict(theme), "vector": [round(float(x), 6) for x in vector]}
+                for theme, vector in zip(themes, theme_vectors, strict=True)
+            ],
         )
         files = {name: _sha256(tmp / name) for name in sorted(p.name for p in tmp.iterdir())}
         version = "v-" + hashlib.sha256(_dumps([meta, files]).encode()).hexdigest()[:16]
@@ -456,6 +497,14 @@ def _read_version(folder: Path, manifest: Mapping[str, Any], config: Config) -> 
             key: tuple(SimilarDirective(id=str(i), score=float(s)) for i, s in hits)
             for key, hits in _read_json(folder / name, "similar").items()
         }
+        name = THEMES_FILE
+        taxonomy = _read_json(folder / name, "themes")
+        themes = tuple(
+            Theme(t["slug"], t["name"], t["description"], tuple(t["rules"])) for t in taxonomy
+        )
+        theme_vectors = np.array([t["vector"] for t in taxonomy], dtype=np.float32).reshape(
+            len(taxonomy), -1 if taxonomy else 0
+        )
         name = FAISS_FILE
         faiss_index = faiss.read_index(str(folder / name))
     except (ValueError, KeyError, TypeError, RuntimeError, AttributeError) as exc:
@@ -477,6 +526,8 @@ def _read_version(folder: Path, manifest: Mapping[str, Any], config: Config) -> 
         lexical=lexical,
         similar=similar,
         lexical_weight=config.lexical_weight,
+        themes=themes,
+        theme_vectors=theme_vectors,
     )
 
 

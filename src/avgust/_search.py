@@ -1,6 +1,6 @@
 """Hybrid search over directives: dense e5 cosine fused with Russian BM25.
 
-Three signals, each z-scored over the directives that pass the filters, then added:
+Four signals, each z-scored over the directives that pass the filters, then added:
 
 * dense: cosine between the e5 query vector and each directive (any language),
   with the query moved towards the mean vector of the dense top hits (Rocchio
@@ -9,9 +9,14 @@ Three signals, each z-scored over the directives that pass the filters, then add
 * feedback: BM25 of the strongest lemmas of the dense top hits (lexical
   pseudo-relevance feedback), which lets an English, Ukrainian or German query profit
   from Russian morphology: the dense model finds a few right directives, their words
-  find the rest.
+  find the rest;
+* theme: 1 for the directives tagged with the query's theme (lemma rules on a
+  Russian query, else the theme description nearest to the query vector), so a
+  query about «наставничество» also finds the directives that say «школа молодого
+  педагога».
 
-``score = z(dense') + lexical_weight·z(lexical) + feedback_weight·z(feedback)``;
+``score = z(dense') + lexical_weight·z(lexical) + feedback_weight·z(feedback)
++ theme_weight·z(theme)``;
 a signal that is constant (no query lemma in the corpus) adds nothing. The
 weights were tuned with scripts/eval_search.py on tests/data/relevance.yml
 (37 queries; see FusionParams). Filters are applied before the top hits are taken,
@@ -38,13 +43,12 @@ MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
 class FusionParams:
     """How the signals are combined (see the module docstring).
 
-    Tuned with ``scripts/eval_search.py --grid`` on the 37 queries of
-    tests/data/relevance.yml (18 ru, 19 en/uk/de) over the five resolutions:
-    hit@5 0.97, recall@10 0.76 (ru 0.81, foreign 0.71), MRR 0.90, against dense
-    alone 0.97 / 0.64 / 0.87. Neighbouring values (lexical 0.4–1.0, feedback
-    0.6–1.0) score within 0.01 of recall; the temperature matters most: without it
-    (all feedback hits equal) a one-directive topic such as «горячее питание» is
-    drowned by a larger neighbouring one.
+    Tuned with ``scripts/eval_search.py`` on the 37 queries of tests/data/relevance.yml
+    (18 ru, 19 en/uk/de) over the five resolutions: hit@5 1.00, recall@10 0.87 (ru
+    0.92, foreign 0.82), MRR 0.95; without the theme signal 0.97 / 0.76 / 0.90; dense
+    alone 0.97 / 0.64 / 0.87. The feedback temperature matters: without it (all
+    feedback hits equal) a one-directive topic such as «горячее питание» is drowned
+    by a larger neighbouring one.
     """
 
     lexical_weight: float = 0.6
@@ -53,6 +57,7 @@ class FusionParams:
     feedback_terms: int = 10  # lemmas taken from them
     dense_feedback: float = 0.5  # weight of the top hits' mean vector added to the query
     feedback_temperature: float = 0.02  # top hit i weighs exp((cos_i − cos_1)/T) in feedback
+    theme_weight: float = 0.8  # directives of the query's theme (see query_theme)
 
 
 @dataclass(frozen=True)
@@ -187,6 +192,10 @@ def _fuse(
     fused = dense_z.copy()
     if params.lexical_weight:
         fused += params.lexical_weight * _zscore(lexical.scores(query), candidates)
+    theme = query_theme(index, query, vector) if params.theme_weight else None
+    if theme is not None:
+        signal = index.theme_members[:, theme]
+        fused += params.theme_weight * _zscore(signal, candidates)
     if params.feedback_docs <= 0 or not (params.feedback_weight or params.dense_feedback):
         return fused
     top_rows, top_scores = _top(dense, candidates, params.feedback_docs)
@@ -206,6 +215,26 @@ def _fuse(
     return _with_dense_feedback(
         index, vector, dense, dense_z, centroid, fused, feedback, candidates, params, k
     )
+
+
+def query_theme(index: Index, query: str, vector: np.ndarray) -> int | None:
+    """The position in ``index.themes`` of the theme the query is about.
+
+    The theme whose description, embedded as a query, is nearest to the query vector;
+    when the lemma rules of some themes match the query (a Russian query), the nearest
+    of those ("наставничество молодых педагогов" matches both «Кадры» and
+    «Наставничество»; the vectors choose).
+    """
+    from avgust._themes import match_rules
+
+    if not index.themes:
+        return None
+    nearness = index.theme_vectors @ vector
+    matched = {slug for slug, _ in match_rules(query, index.themes)}
+    if matched:
+        allowed = np.array([t.slug in matched for t in index.themes])
+        nearness = np.where(allowed, nearness, -np.inf)
+    return int(np.argmax(nearness))
 
 
 def _with_dense_feedback(
@@ -308,4 +337,4 @@ def _candidates(
     return np.flatnonzero(mask)
 
 
-__all__ = ["MODES", "FusionParams", "Mode", "SearchHit", "rank", "search"]
+__all__ = ["MODES", "FusionParams", "Mode", "SearchHit", "query_theme", "rank", "search"]
