@@ -380,7 +380,10 @@ def _preamble(paras: Sequence[_Para]) -> tuple[str, tuple[Section, ...]]:
         items: list[str] = []
         if para.text.endswith(":"):
             cursor = index + 1
-            while cursor < len(paras) and _list_like(paras[cursor], last_ok=bool(items)):
+            while cursor < len(paras) and (
+                _list_like(paras[cursor], last_ok=bool(items))
+                or (items and _sub_lead_in(paras[cursor]))  # "созданию …:" continues the list
+            ):
                 items.append(_tidy(paras[cursor].text))
                 cursor += 1
                 if items[-1].endswith(".") and not paras[cursor - 1].bullet:
@@ -392,6 +395,10 @@ def _preamble(paras: Sequence[_Para]) -> tuple[str, tuple[Section, ...]]:
         text.append(para.text)
         index += 1
     return "\n\n".join(text), tuple(sections)
+
+
+def _sub_lead_in(para: _Para) -> bool:
+    return para.text[:1].islower() and para.text.endswith(":") and len(para.text) < 250
 
 
 def _list_like(para: _Para, last_ok: bool = False) -> bool:
