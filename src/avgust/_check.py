@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from avgust._parse import display_path, parse_file
@@ -46,7 +46,10 @@ def parse_all(
         try:
             resolution, problems = parse_file(path, root=root)
         except AvgustError as error:
-            reports.append(FileReport(name, 0, 0, 0, (error.as_problem(),)))
+            problem = error.as_problem()
+            if error.path is not None:  # the source or its sidecar, named like the others
+                problem = replace(problem, path=display_path(Path(error.path), root))
+            reports.append(FileReport(name, 0, 0, 0, (problem,)))
             continue
         problems = list(problems)
         if resolution.slug in owners:
@@ -79,4 +82,4 @@ def check_sources(directory: Path, root: Path | None = None) -> list[FileReport]
     """Reports for every source document in ``directory``."""
     if not directory.is_dir():
         raise AvgustError("not a folder of source documents", directory)
-    return parse_all(discover_sources(directory), root=root)[1]
+    return parse_all(discover_sources(directory, convertible=True), root=root)[1]

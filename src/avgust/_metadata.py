@@ -10,7 +10,7 @@
     date: 2020-08-26           # ISO date; quoted or not
     source_url: https://…      # where the document was published
     notes: …                   # what a reader should know (corrections, doubts)
-    slug: 2020-muchkapskij     # a-z, 0-9 and "-"; defaults to the file name
+    slug: 2020-muchkapskij     # a-z, 0-9 and "-"; default: <year>-<district> or the file name
 
 An empty value (``title:``) means "not set". Errors name the sidecar file and the
 line.
@@ -67,6 +67,8 @@ def load_sidecar(source: Path) -> Sidecar | None:
         raise AvgustError(f"cannot read the sidecar: {exc.strerror or exc}", path) from exc
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError as exc:  # "[[[[…" thousands deep: PyYAML's parser recurses
+        raise AvgustError("the sidecar nests lists or mappings too deeply", path) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -96,6 +98,11 @@ def load_sidecar(source: Path) -> Sidecar | None:
             raise AvgustError(f"key {key!r} repeated (first on line {lines[key]})", path, line)
         lines[key] = line
         value_line = value_node.start_mark.line + 1
+        if not isinstance(value_node, yaml.ScalarNode):
+            # not constructed: aliases can make a small list of lists expand to billions
+            shape = "a list" if isinstance(value_node, yaml.SequenceNode) else "a mapping"
+            wanted = "an ISO date YYYY-MM-DD" if key == "date" else "text"
+            raise AvgustError(f"{key} must be {wanted}, not {shape}", path, value_line)
         try:
             value = constructor.construct_object(value_node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError) as exc:

@@ -1,9 +1,10 @@
 """Read a source document (.txt, .md, .docx, .pdf) into a :class:`SourceText`.
 
 Text files: the encoding is detected — a BOM (UTF-8, UTF-16, UTF-32) decides;
-otherwise strict UTF-8; otherwise the single-byte Cyrillic code pages (cp1251,
-KOI8-R, cp866, ISO 8859-5, Mac Cyrillic) and charset-normalizer's guess are
-compared by how much of the decoded text is Russian dictionary words (pymorphy3),
+otherwise strict UTF-8; a file that mixes UTF-8 Russian lines with lines in another
+encoding is refused, naming the first such line; otherwise the single-byte Cyrillic
+code pages (cp1251, KOI8-R, cp866, ISO 8859-5, Mac Cyrillic) and charset-normalizer's
+guess are compared by how much of the decoded text is Russian dictionary words (pymorphy3),
 cp1251 winning near-ties, since Windows-1251 is what Russian offices save in and
 charset-normalizer alone confuses it with Mac Cyrillic on short texts. Text with no
 Russian words keeps charset-normalizer's guess.
@@ -45,6 +46,9 @@ from avgust._morph import analyzer
 from avgust._types import AvgustError, SourceText
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
+#: Documents that are surely meant as sources but must be converted first; found in a
+#: folder of sources they are reported, not silently passed over.
+CONVERTIBLE_SUFFIXES = (".doc", ".rtf", ".odt")
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
 
 #: Code pages tried for text that is not UTF-8, most likely first.
@@ -78,7 +82,7 @@ def read_source(path: Path) -> SourceText:
     """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        hint = " (save it as .docx)" if suffix in {".doc", ".rtf", ".odt"} else ""
+        hint = " (save it as .docx)" if suffix in CONVERTIBLE_SUFFIXES else ""
         raise AvgustError(
             f"unsupported file type {suffix or '(no suffix)'!r}{hint}; "
             f"supported: {', '.join(SUPPORTED_SUFFIXES)}",
@@ -114,20 +118,23 @@ def read_source(path: Path) -> SourceText:
     return SourceText(path=path, text=text, encoding=encoding, format=fmt)
 
 
-def discover_sources(directory: Path) -> list[Path]:
+def discover_sources(directory: Path, *, convertible: bool = False) -> list[Path]:
     """The source documents in a folder (not its subfolders), sorted by name.
 
     Takes files with a supported suffix (any letter case) and skips sidecars
     (.yml/.yaml), README files, hidden files and Word's lock files (``~$…``).
+    ``convertible`` also takes .doc, .rtf and .odt files, so that reading them
+    reports "save it as .docx" instead of leaving them out without a word.
     """
     if not directory.is_dir():
         raise AvgustError("not a folder" if directory.exists() else "no such folder", directory)
+    suffixes = SUPPORTED_SUFFIXES + (CONVERTIBLE_SUFFIXES if convertible else ())
     return sorted(
         (
             p
             for p in directory.iterdir()
             if p.is_file()
-            and p.suffix.lower() in SUPPORTED_SUFFIXES
+            and p.suffix.lower() in suffixes
             and not p.name.startswith((".", "~$"))
             and p.stem.lower() != "readme"
         ),
@@ -160,7 +167,36 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    _refuse_mixed_encodings(data, path)
     return _decode_legacy(data, path)
+
+
+def _refuse_mixed_encodings(data: bytes, path: Path) -> None:
+    """Raise when some lines are UTF-8 Russian text and others are not UTF-8 at all.
+
+    Such a file (a cp1251 line pasted into a UTF-8 text) has no single right decoding:
+    any code page would turn one part into mojibake without a word. Real cp1251 text
+    never forms valid UTF-8 Russian words, so this does not fire on one-encoding files.
+    """
+    utf8: list[str] = []
+    bad: list[tuple[int, int]] = []  # (line, offending byte)
+    for number, line in enumerate(re.split(rb"\r\n|\r|\n", data), start=1):
+        if line.isascii():
+            continue
+        try:
+            utf8.append(line.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            bad.append((number, line[exc.start]))
+    if not bad or not utf8 or _russian_share("\n".join(utf8)) < _RUSSIAN_THRESHOLD:
+        return
+    line, byte = bad[0]
+    more = f" (and {len(bad) - 1} more line(s))" if len(bad) > 1 else ""
+    raise AvgustError(
+        f"mixed encodings: this line is not UTF-8 (byte 0x{byte:02x}){more}, while "
+        f"{len(utf8)} other line(s) are UTF-8; save the whole file in one encoding (UTF-8)",
+        path,
+        line,
+    )
 
 
 def _decode_legacy(data: bytes, path: Path) -> tuple[str, str]:

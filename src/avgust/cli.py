@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,10 +15,11 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from avgust import __version__
 from avgust._config import load_config
-from avgust._types import AvgustError, Severity, to_dict
+from avgust._types import AvgustError, Resolution, Severity, to_dict
 
 app = typer.Typer(
     name="avgust",
@@ -36,8 +38,27 @@ def _console(stderr: bool = False) -> Console:
 
 
 def _fail(error: AvgustError) -> typer.Exit:
-    _console(stderr=True).print(f"[red]error:[/red] {error}", markup=True)
+    _console(stderr=True).print(Text.assemble(("error:", "red"), f" {_printable(str(error))}"))
     return typer.Exit(code=1)
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters and undecodable bytes of file names escaped.
+
+    A newline in a file name must not start a line of its own that reads like another
+    problem; rich markup in names and texts ("[/red]") is kept out by printing Text.
+    """
+    return "".join(
+        ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+        if unicodedata.category(ch) in ("Cc", "Cs")
+        else ch
+        for ch in text
+    )
+
+
+def _row(table: Table, *cells: str) -> None:
+    """Add a row of plain-text cells: "[/red]" in a file name or a directive is not markup."""
+    table.add_row(*(Text(_printable(cell)) for cell in cells))
 
 
 def _print_json(data: Any) -> None:
@@ -68,11 +89,11 @@ def parse(
         try:
             resolution, problems = parse_file(path, root=config.root)
         except AvgustError as error:
-            _console(stderr=True).print(f"error: {error}", markup=False)
+            _console(stderr=True).print(Text(f"error: {_printable(str(error))}"))
             failed = True
             continue
         for problem in problems:
-            _console(stderr=True).print(str(problem), markup=False)
+            _console(stderr=True).print(Text(_printable(str(problem))))
         if as_json:
             records.append(to_dict(resolution))
             continue
@@ -123,7 +144,8 @@ def check(
         console = _console()
         table = Table("file", "directives", "deadlines", "unparsed", "errors", "warnings")
         for report in reports:
-            table.add_row(
+            _row(
+                table,
                 report.path,
                 str(report.directives),
                 str(report.deadlines),
@@ -135,7 +157,7 @@ def check(
         for report in reports:
             for problem in report.problems:
                 colour = "red" if problem.severity is Severity.ERROR else "yellow"
-                console.print(f"[{colour}]{problem}[/{colour}]", markup=True)
+                console.print(Text(_printable(str(problem)), style=colour))
     if any(report.errors for report in reports):
         raise typer.Exit(code=1)
 
@@ -159,10 +181,10 @@ def build(
     console = _console()
     table = Table("stage", "result", "seconds")
     for stage in report.stages:
-        table.add_row(stage.name, stage.result, f"{stage.seconds:.1f}")
+        _row(table, stage.name, stage.result, f"{stage.seconds:.1f}")
     console.print(table)
     for problem in report.problems:
-        console.print(str(problem), markup=False)
+        console.print(Text(_printable(str(problem))))
     if report.failed:
         raise typer.Exit(code=1)
 
@@ -195,7 +217,8 @@ def search(
         return
     table = Table("score", "district", "year", "№", "directive", "deadline")
     for hit in hits:
-        table.add_row(
+        _row(
+            table,
             f"{hit.score:.3f}",
             hit.district or "",
             str(hit.year or ""),
