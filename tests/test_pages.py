@@ -447,3 +447,20 @@ def test_duplicate_or_unsafe_directive_anchors_are_refused(
         bad = dataclasses.replace(res, directives=(first, *res.directives[1:]))
         with pytest.raises(AvgustError, match="directive anchor"):
             write_pages([bad], corpus[1], {}, _config(tmp_path))
+
+
+def test_open_data_csv_cells_cannot_run_as_spreadsheet_formulas(tmp_path: Path) -> None:
+    resolution, themes = hostile_corpus()
+    formulas = ['=HYPERLINK("http://evil.example","x")', "@SUM(1+1)*cmd|' /C calc'!A0", "+1", "-2"]
+    base = resolution.directives[0]
+    directives = tuple(
+        dataclasses.replace(base, text=f, anchor=f"p-{i}", number=str(i), order=i)
+        for i, f in enumerate(formulas, start=1)
+    )
+    config = _config(tmp_path)
+    write_pages([dataclasses.replace(resolution, directives=directives)], themes, {}, config)
+    raw = (config.docs_dir / "data" / "directives.csv").read_bytes().decode("utf-8-sig")
+    texts = [row["text"] for row in csv.DictReader(io.StringIO(raw))]
+    assert texts == ["'" + f for f in formulas]
+    records = json.loads((config.docs_dir / "data" / "directives.json").read_text("utf-8"))
+    assert [r["text"] for r in records] == formulas  # JSON keeps the text as written

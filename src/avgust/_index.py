@@ -302,6 +302,7 @@ def build_index(
         embedded = embed_with_cache(
             embedder, passages, cache, progress=not config.quiet if progress is None else progress
         )
+        theme_vectors = _theme_vectors(themes, embedder, cache)
     stages.append(("embed", time.perf_counter() - started))
     lexical = LexicalIndex.build([r.lexical_text for r in records])
     stages.append(("lexical", time.perf_counter() - started - sum(s for _, s in stages)))
@@ -316,7 +317,6 @@ def build_index(
         similar={},
     )
     similar = similar_directives(draft, k=config.similar_k, threshold=config.similar_threshold)
-    theme_vectors = _theme_vectors(themes, embedder)
     stages.append(("similar", time.perf_counter() - started - sum(s for _, s in stages)))
     chash = corpus_hash(records)
     meta: dict[str, Any] = {
@@ -355,13 +355,14 @@ def build_index(
     )
 
 
-def _theme_vectors(themes: Sequence[Theme], embedder: Embedder) -> np.ndarray:
+def _theme_vectors(
+    themes: Sequence[Theme], embedder: Embedder, cache: EmbeddingCache
+) -> np.ndarray:
     """Each theme's description embedded as a query (what a searcher would type)."""
+    from avgust._embed import embed_queries_cached
     from avgust._themes import theme_text
 
-    if not themes:
-        return np.zeros((0, embedder.dim), dtype=np.float32)
-    return np.stack([embedder.embed_query(theme_text(t)) for t in themes]).astype(np.float32)
+    return embed_queries_cached(embedder, [theme_text(t) for t in themes], cache)
 
 
 def _flat_index(vectors: np.ndarray, dim: int) -> Any:
@@ -386,6 +387,7 @@ def _write_version(
 
     _sweep(index_dir, keep=set(), temporary_only=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
+    _readable(tmp, directory=True)
     try:
         faiss.write_index(faiss_index, str(tmp / FAISS_FILE))
         _write_json(tmp / RECORDS_FILE, [r.to_json() for r in records])
@@ -432,7 +434,11 @@ def _current_version(index_dir: Path) -> str | None:
 def _sweep(index_dir: Path, keep: set[str], temporary_only: bool) -> None:
     """Remove leftover temporary folders and (unless ``temporary_only``) old versions."""
     for entry in index_dir.iterdir():
-        if not entry.is_dir() or entry.name in keep:
+        if entry.name in keep:
+            continue
+        if not entry.is_dir():
+            if entry.name.startswith(f".{MANIFEST}.") and entry.name.endswith(".tmp"):
+                entry.unlink(missing_ok=True)  # a build killed at the switch
             continue
         if entry.name.startswith(".tmp-") or (not temporary_only and entry.name.startswith("v-")):
             shutil.rmtree(entry, ignore_errors=True)
@@ -542,6 +548,17 @@ def _dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _readable(path: Path, directory: bool = False) -> None:
+    """mkstemp/mkdtemp create 0600/0700: give the index the modes the umask allows."""
+    path.chmod((0o777 if directory else 0o666) & ~_umask())
+
+
 def _write_json(path: Path, data: Any) -> None:
     """Write JSON atomically (temporary file in the same folder, then os.replace)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -550,6 +567,7 @@ def _write_json(path: Path, data: Any) -> None:
             out.write(_dumps(data))
             out.flush()
             os.fsync(out.fileno())
+        _readable(Path(tmp))
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -869,11 +869,18 @@ def _csv(records: Sequence[Mapping[str, Any]]) -> str:
     for record in records:
         writer.writerow(
             {
-                k: "; ".join(v) if isinstance(v, list) else ("" if v is None else v)
+                k: _cell("; ".join(v) if isinstance(v, list) else ("" if v is None else v))
                 for k, v in record.items()
             }
         )
     return "\ufeff" + out.getvalue()  # the BOM makes Excel read the Cyrillic as UTF-8
+
+
+def _cell(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula ("=HYPERLINK(…)") gets a "'"."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _data_page(c: _Corpus) -> str:
