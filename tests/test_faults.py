@@ -41,6 +41,7 @@ from avgust._index import (
     load_index,
 )
 from avgust._read import discover_sources
+from avgust._themes import load_themes, theme_text
 from avgust._types import AvgustError
 from avgust.cli import main
 from tests.hostile import REAL_DIRECTIVES, ROOT, copy_real, make_project
@@ -87,13 +88,23 @@ def kill(process: subprocess.Popen[str]) -> int:
 
 
 def cache_rows(project: Path) -> int:
-    """Vectors in the project's embedding cache (0 while it does not exist yet)."""
+    """Passage vectors in the project's embedding cache (0 while it does not exist yet).
+
+    The theme descriptions' query vectors are cached too; they are left out of the count.
+    """
     path = project / ".cache" / CACHE_FILE
     if not path.exists():
         return 0
+    themes = load_themes(project / "themes.yml")
+    queries = [text_key("query: " + theme_text(t)) for t in themes]
+    marks = ",".join("?" * len(queries))
     try:
         with closing(sqlite3.connect(path, timeout=60)) as db:
-            return int(db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
+            return int(
+                db.execute(
+                    f"SELECT COUNT(*) FROM vectors WHERE text_sha256 NOT IN ({marks})", queries
+                ).fetchone()[0]
+            )
     except sqlite3.OperationalError:  # the table is being created
         return 0
 

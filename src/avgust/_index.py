@@ -40,6 +40,7 @@ from avgust._embed import (
     model_id_for,
     passage_prefix_for,
 )
+from avgust._fs import make_readable
 from avgust._lexical import LexicalIndex
 from avgust._types import (
     AvgustError,
@@ -387,7 +388,7 @@ def _write_version(
 
     _sweep(index_dir, keep=set(), temporary_only=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
-    _readable(tmp, directory=True)
+    make_readable(tmp, directory=True)
     try:
         faiss.write_index(faiss_index, str(tmp / FAISS_FILE))
         _write_json(tmp / RECORDS_FILE, [r.to_json() for r in records])
@@ -548,17 +549,6 @@ def _dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _readable(path: Path, directory: bool = False) -> None:
-    """mkstemp/mkdtemp create 0600/0700: give the index the modes the umask allows."""
-    path.chmod((0o777 if directory else 0o666) & ~_umask())
-
-
 def _write_json(path: Path, data: Any) -> None:
     """Write JSON atomically (temporary file in the same folder, then os.replace)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -567,7 +557,7 @@ def _write_json(path: Path, data: Any) -> None:
             out.write(_dumps(data))
             out.flush()
             os.fsync(out.fileno())
-        _readable(Path(tmp))
+        make_readable(Path(tmp))
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

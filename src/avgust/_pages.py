@@ -32,6 +32,7 @@ from markdown_it import MarkdownIt
 from slugify import slugify
 
 from avgust._config import Config
+from avgust._fs import make_readable
 from avgust._markup import (
     academic_year_label,
     academic_year_of,
@@ -1016,6 +1017,7 @@ def write_pages(
     docs = config.docs_dir
     docs.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{docs.name}.", suffix=".tmp", dir=docs.parent))
+    make_readable(tmp, directory=True)
     try:
         written = _write_all(corpus, config, tmp, site_url(config))
         replace_dir(tmp, docs)

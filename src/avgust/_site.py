@@ -23,6 +23,7 @@ import yaml
 
 from avgust._config import Config
 from avgust._config import load_config as load_avgust_config
+from avgust._fs import make_readable
 from avgust._types import AvgustError
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ def build_site(config: Config) -> Path:
     target = config.site_dir
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    make_readable(tmp, directory=True)
     warnings = _Warnings()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(warnings)
