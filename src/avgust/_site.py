@@ -23,6 +23,7 @@ import yaml
 
 from avgust._config import Config
 from avgust._config import load_config as load_avgust_config
+from avgust._csp import protect_site
 from avgust._fs import make_readable
 from avgust._types import AvgustError
 
@@ -100,6 +101,7 @@ def build_site(config: Config) -> Path:
             strict=True,
         )
         build(mkdocs_config)
+        protect_site(tmp)  # the Content-Security-Policy of every page (see _csp.py)
     except (MkDocsException, SystemExit, OSError) as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         details = "; ".join(warnings.messages[:10]) or str(exc)
