@@ -13,6 +13,7 @@ import pytest
 from avgust._csp import POLICY, add_policy, policy_for
 from tests.sitebuild import BuiltSite, real_site
 
+META = '<meta http-equiv="Content-Security-Policy" content="{}">'
 PAGE = (
     "<!doctype html><html><head><title>x</title>"
     "<script>var a = 1;</script><script src='assets/x.js'></script>"
@@ -52,9 +53,9 @@ def test_every_built_page_carries_a_policy_that_matches_its_scripts(built: Built
     assert len(pages) > 40
     for page in pages:
         html = page.read_text(encoding="utf-8")
-        metas = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', html)
+        metas = re.findall(META.format(r'([^"]*)'), html)
         assert len(metas) == 1, page
-        without = html.replace(f'<meta http-equiv="Content-Security-Policy" content="{metas[0]}">', "")
+        without = html.replace(META.format(metas[0]), "")
         assert metas[0] == policy_for(without), page
         assert metas[0].startswith(POLICY.split("{hashes}")[0])
 
@@ -75,10 +76,12 @@ def test_the_site_runs_under_its_policy_and_the_policy_blocks_injected_code(
             tab = Tab(browser, base)
             page = tab.page
             violations: list[str] = []
-            page.on(
-                "console",
-                lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
-            )
+
+            def console(message: Any) -> None:
+                if "Content Security Policy" in message.text:
+                    violations.append(message.text)
+
+            page.on("console", console)
             for path in ("", "temy/nastavnichestvo/", "resheniya/2020-muchkapskij-rajon/"):
                 page.goto(base + path)
                 page.wait_for_load_state("networkidle")
