@@ -178,7 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         raw_rate = len(sample) / (time.perf_counter() - started)
 
         summary = build_index(corpus, embedder, config)
-        build_rate = summary.embedded / summary.seconds
+        # the same texts through the build's embed stage (cache look-ups, batches, each
+        # distinct text once) against the raw model, in directives per second
+        build_rate = n / dict(summary.stages)["embed"]
         if args.blend:
             rows.append(("vectors", "blended from the real directives' vectors (--blend)"))
         rows += [
@@ -186,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             (
                 "full build" + (" (blended vectors)" if args.blend else ""),
                 f"{summary.seconds:.1f} s: {summary.embedded} embedded, "
-                f"{build_rate:.1f} directives/s overall ({build_rate / raw_rate:.0%} of raw); "
+                f"embed stage {build_rate:.1f} directives/s ({build_rate / raw_rate:.0%} of raw); "
                 + _stages(summary.stages),
             ),
         ]

