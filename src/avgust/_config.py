@@ -40,6 +40,7 @@ class Config:
     lexical_weight: float = 0.6
     similar_k: int = 5
     similar_threshold: float = 0.40  # centred cosine, see _similar.py
+    similar_theme_threshold: float = 0.35  # the bar for directives that share a theme
     site_url: str | None = None
     quiet: bool = False
 
@@ -54,7 +55,11 @@ _TABLES: dict[str, dict[str, str]] = {
     },
     "model": {"name": "model", "query_prefix": "query_prefix", "passage_prefix": "passage_prefix"},
     "search": {"lexical_weight": "lexical_weight"},
-    "similar": {"k": "similar_k", "threshold": "similar_threshold"},
+    "similar": {
+        "k": "similar_k",
+        "threshold": "similar_threshold",
+        "theme_threshold": "similar_theme_threshold",
+    },
     "site": {"url": "site_url"},
 }
 

@@ -49,6 +49,7 @@ from avgust._types import (
     SimilarDirective,
     Theme,
     directive_id,
+    directive_url,
     to_dict,
 )
 
@@ -99,7 +100,7 @@ class DirectiveRecord:
             themes=directive.themes,
             text=directive.text,
             context=directive.context,
-            url=f"resolutions/{resolution.slug}/#{directive.anchor}",
+            url=directive_url(resolution.slug, directive.anchor),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -317,7 +318,12 @@ def build_index(
         lexical=lexical,
         similar={},
     )
-    similar = similar_directives(draft, k=config.similar_k, threshold=config.similar_threshold)
+    similar = similar_directives(
+        draft,
+        k=config.similar_k,
+        threshold=config.similar_threshold,
+        theme_threshold=config.similar_theme_threshold,
+    )
     stages.append(("similar", time.perf_counter() - started - sum(s for _, s in stages)))
     chash = corpus_hash(records)
     meta: dict[str, Any] = {
@@ -331,7 +337,11 @@ def build_index(
         "count": len(records),
         "resolutions": len(resolutions),
         "corpus_hash": chash,
-        "similar": {"k": config.similar_k, "threshold": config.similar_threshold},
+        "similar": {
+            "k": config.similar_k,
+            "threshold": config.similar_threshold,
+            "theme_threshold": config.similar_theme_threshold,
+        },
     }
     index_dir = config.index_dir
     try:

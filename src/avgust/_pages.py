@@ -48,6 +48,7 @@ from avgust._markup import (
 )
 from avgust._site import NAV_FILE, replace_dir, site_url
 from avgust._types import (
+    RESOLUTION_PAGES,
     AvgustError,
     DeadlineKind,
     Directive,
@@ -210,7 +211,7 @@ class _Corpus:
     # Page paths, relative to docs/ (POSIX).
     @staticmethod
     def resolution_path(res: Resolution) -> str:
-        return f"resheniya/{res.slug}.md"
+        return f"{RESOLUTION_PAGES}/{res.slug}.md"
 
     def theme_path(self, slug: str) -> str:
         return f"temy/{self.theme_page[slug]}.md"

@@ -20,6 +20,13 @@ resolutions by band, every sampled pair at ≥ 0.40 shares the task (целев�
 согласиться с выводами доклада 0.44); 0.375–0.40 is about half topical; below 0.375
 pairs mostly share only the genre. 0.40 keeps 28 of 6,892 cross-district pairs.
 
+Why a second, lower bar for directives that share a theme (``theme_threshold`` 0.35):
+in the 0.35–0.40 band the pairs that share a theme of the taxonomy are the topical
+ones («закрепление наставников за молодыми специалистами» ↔ «поддержка молодых
+специалистов, развитие наставничества» 0.396; «безопасность участников
+образовательного процесса» ↔ «безопасная цифровая среда» does not share one and
+stays out), so the theme is the tie-breaker the cosine alone lacks there.
+
 The pairs come from a faiss range search (exact, flat inner product) over the
 centred vectors, in blocks of rows so memory stays bounded.
 """
@@ -48,9 +55,10 @@ def centred(vectors: np.ndarray) -> np.ndarray:
 
 
 def similar_directives(
-    index: Index, k: int = 5, threshold: float = 0.40
+    index: Index, k: int = 5, threshold: float = 0.40, theme_threshold: float | None = 0.35
 ) -> dict[str, list[SimilarDirective]]:
-    """Per directive id, up to ``k`` directives of other districts, centred cosine ≥ ``threshold``.
+    """Per directive id, up to ``k`` directives of other districts, centred cosine ≥ ``threshold``
+    (or ≥ ``theme_threshold`` when the two share a theme).
 
     Best first (ties by id); directives with none are left out.
     """
@@ -66,14 +74,21 @@ def similar_directives(
     groups = index.groups
     ids = [r.id for r in index.records]
     id_rank = np.argsort(np.argsort(np.array(ids, dtype=object), kind="stable"), kind="stable")
+    lowest = threshold if theme_threshold is None else min(threshold, theme_threshold)
+    themes = [set(r.themes) for r in index.records]
     for start in range(0, n, BLOCK):
         block = vectors[start : start + BLOCK]
-        lims, scores, rows = flat.range_search(block, float(threshold))
+        lims, scores, rows = flat.range_search(block, float(lowest))
         for offset in range(len(block)):
             i = start + offset
             a, b = int(lims[offset]), int(lims[offset + 1])
             found_rows, found_scores = rows[a:b], scores[a:b]
             other = groups[found_rows] != groups[i]
+            if lowest < threshold:
+                shared = np.array([not themes[i].isdisjoint(themes[r]) for r in found_rows])
+                other &= (found_scores >= threshold) | (
+                    shared.astype(bool) if len(shared) else other
+                )
             if not other.any():
                 continue
             found_rows, found_scores = found_rows[other], found_scores[other]

@@ -170,6 +170,15 @@ def directive_id(slug: str, anchor: str) -> str:
     return f"{slug}#{anchor}"
 
 
+RESOLUTION_PAGES = "resheniya"
+"""The site folder of the resolution pages (``resheniya/<slug>/``)."""
+
+
+def directive_url(slug: str, anchor: str) -> str:
+    """A directive's address relative to the site root: ``resheniya/<slug>/#<anchor>``."""
+    return f"{RESOLUTION_PAGES}/{slug}/#{anchor}"
+
+
 class Severity(enum.StrEnum):
     ERROR = "error"
     WARNING = "warning"
@@ -248,6 +257,7 @@ def to_dict(record: Any) -> Any:
 
 
 __all__ = [
+    "RESOLUTION_PAGES",
     "AvgustError",
     "Deadline",
     "DeadlineKind",
@@ -261,5 +271,6 @@ __all__ = [
     "SourceText",
     "Theme",
     "directive_id",
+    "directive_url",
     "to_dict",
 ]
