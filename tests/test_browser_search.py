@@ -41,17 +41,8 @@ from avgust._site import build_site
 from avgust._themes import theme_strength
 from tests.conftest import ROOT
 from tests.sitebuild import BuiltSite, hostile_corpus, real_site
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SEARCH_PAGE = "poisk/"
 MENTORING = "nastavnichestvo"
 # words the corpus does not have, in forms pymorphy3 must lemmatise (and Ukrainian ones)

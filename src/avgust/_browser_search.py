@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from avgust._config import DEFAULT_MODEL, Config
+from avgust._fs import file_sha256
 from avgust._index import DirectiveRecord, Index
 from avgust._lexical import PREFIX_MARK, STOP_POS, LexicalIndex, lemma, normalise, stem
 from avgust._search import POOL, FusionParams
@@ -345,8 +346,7 @@ def _record(record: DirectiveRecord) -> dict[str, Any]:
 
 def _entry(dest: Path, rel: str) -> dict[str, Any]:
     path = dest / rel
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return {"path": rel, "bytes": path.stat().st_size, "sha256": digest}
+    return {"path": rel, "bytes": path.stat().st_size, "sha256": file_sha256(path)}
 
 
 def _write_bytes(path: Path, data: bytes) -> Path:

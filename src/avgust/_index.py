@@ -40,7 +40,7 @@ from avgust._embed import (
     model_id_for,
     passage_prefix_for,
 )
-from avgust._fs import make_readable
+from avgust._fs import file_sha256, make_readable
 from avgust._lexical import LexicalIndex
 from avgust._types import (
     AvgustError,
@@ -415,7 +415,7 @@ def _write_version(
                 for theme, vector in zip(themes, theme_vectors, strict=True)
             ],
         )
-        files = {name: _sha256(tmp / name) for name in sorted(p.name for p in tmp.iterdir())}
+        files = {name: file_sha256(tmp / name) for name in sorted(p.name for p in tmp.iterdir())}
         version = "v-" + hashlib.sha256(_dumps([meta, files]).encode()).hexdigest()[:16]
         target = index_dir / version
         if target.is_dir() and _checksums_ok(target, files):
@@ -494,7 +494,7 @@ def load_index(config: Config) -> Index:
         file = folder / name
         if not file.is_file():
             raise AvgustError(f"index file missing; {REBUILD}", file)
-        if _sha256(file) != digest:
+        if file_sha256(file) != digest:
             raise AvgustError(f"index file does not match its checksum; {REBUILD}", file)
     return _read_version(folder, manifest, config)
 
@@ -574,16 +574,8 @@ def _write_json(path: Path, data: Any) -> None:
         raise
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _checksums_ok(folder: Path, files: Mapping[str, str]) -> bool:
-    return all((folder / n).is_file() and _sha256(folder / n) == d for n, d in files.items())
+    return all((folder / n).is_file() and file_sha256(folder / n) == d for n, d in files.items())
 
 
 __all__ = [
