@@ -145,7 +145,7 @@ def test_build_then_load_gives_records_vectors_and_bm25(
         themes=("vospitanie",),
         text="Разработать муниципальные программы воспитания обучающихся.",
         context=None,
-        url="resolutions/2020-muchkapskij/#p-2-3",
+        url="resheniya/2020-muchkapskij/#p-2-3",
     )
     texts = [r.text for r in index.records]
     assert np.allclose(index.vectors, embedder.embed_passages(texts), atol=1e-6)
