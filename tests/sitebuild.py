@@ -37,6 +37,20 @@ class BuiltSite:
 _BUILT: dict[str, BuiltSite] = {}
 
 
+# what the hostile fixture (tests/data/pages/hostile.json) puts into its text fields
+HOSTILE = (
+    "<script>alert(1)</script>",
+    "[ссылка](javascript:alert(2))",
+    "{{ config.site_name }}",
+    "{% include 'x.html' %}",
+    "![картинка](http://evil.example/x.png)",
+    "<!-- скрытый комментарий -->",
+    "*_[]#|",
+    "<img src=x onerror=alert(3)>",
+    "</title><script>alert(4)</script>",
+)
+
+
 def hostile_corpus() -> tuple[Resolution, list[Theme]]:
     """One resolution and three themes whose every text field carries markup."""
     resolution = Resolution.from_dict(json.loads((DATA / "hostile.json").read_text("utf-8")))

@@ -14,7 +14,9 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,15 +35,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+# CI installs chromium (.ci/run): there a missing browser must fail, not skip
+NO_CHROMIUM = shutil.which(CHROMIUM) is None and os.environ.get("CI") != "true"
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    # CI installs chromium (.ci/run): there a missing browser must fail, not skip
-    pytest.mark.skipif(
-        shutil.which(CHROMIUM) is None and os.environ.get("CI") != "true",
-        reason="Debian's chromium is not installed (make browser)",
-    ),
+    pytest.mark.skipif(NO_CHROMIUM, reason="Debian's chromium is not installed (make browser)"),
 ]
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -51,29 +51,33 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
+@contextmanager
+def serving(site: Path) -> Iterator[str]:
+    """``site`` on http://127.0.0.1:<free port>/ (plain http.server) while the block runs."""
+    handler = functools.partial(_Quiet, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, BuiltSite]]:
     built = real_site(tmp_path_factory)
-    yield from _serve(built)
+    with serving(built.site) as base:
+        yield base, built
 
 
 @pytest.fixture(scope="module")
 def served_hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, BuiltSite]]:
     built = hostile_site(tmp_path_factory)
-    yield from _serve(built)
-
-
-def _serve(built: BuiltSite) -> Iterator[tuple[str, BuiltSite]]:
-    handler = functools.partial(_Quiet, directory=str(built.site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", built
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(built.site) as base:
+        yield base, built
 
 
 @pytest.fixture(scope="module")

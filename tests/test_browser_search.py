@@ -9,14 +9,11 @@ another host is blocked and the tests assert there was none.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +38,7 @@ from avgust._site import build_site
 from avgust._themes import theme_strength
 from tests.conftest import ROOT
 from tests.sitebuild import BuiltSite, hostile_corpus, real_site
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, serving
 
 SEARCH_PAGE = "poisk/"
 MENTORING = "nastavnichestvo"
@@ -257,30 +254,13 @@ def test_the_page_module_tokenises_and_scores_like_python(
 
 def in_chromium(test: Any) -> Any:
     """Mark a test that drives Debian's chromium (skipped where it is not installed)."""
-    missing = shutil.which(CHROMIUM) is None
-    return pytest.mark.browser(pytest.mark.skipif(missing, reason="no Debian chromium")(test))
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-def _serve(site: Path) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    return pytest.mark.browser(pytest.mark.skipif(NO_CHROMIUM, reason="no Debian chromium")(test))
 
 
 @pytest.fixture(scope="module")
 def served(built: BuiltSite) -> Iterator[str]:
-    yield from _serve(built.site)
+    with serving(built.site) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -531,7 +511,8 @@ def hostile_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     export_search_assets(
         load_index(config), themes, config, config.docs_dir / ASSETS, semantic=False
     )
-    yield from _serve(build_site(config))
+    with serving(build_site(config)) as base:
+        yield base
 
 
 @in_chromium

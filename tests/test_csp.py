@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -65,41 +64,36 @@ def test_every_built_page_carries_a_policy_that_matches_its_scripts(built: Built
 def test_the_site_runs_under_its_policy_and_the_policy_blocks_injected_code(
     built: BuiltSite,
 ) -> None:
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, Tab, _serve
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, Tab, serving
 
     sync_api = pytest.importorskip("playwright.sync_api")
-    served: Iterator[tuple[str, BuiltSite]] = _serve(built)
-    base, _ = next(served)
-    try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            tab = Tab(browser, base)
-            page = tab.page
-            violations: list[str] = []
+    with serving(built.site) as base, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        tab = Tab(browser, base)
+        page = tab.page
+        violations: list[str] = []
 
-            def console(message: Any) -> None:
-                if "Content Security Policy" in message.text:
-                    violations.append(message.text)
+        def console(message: Any) -> None:
+            if "Content Security Policy" in message.text:
+                violations.append(message.text)
 
-            page.on("console", console)
-            for path in ("", "temy/nastavnichestvo/", "resheniya/2020-muchkapskij-rajon/"):
-                page.goto(base + path)
-                page.wait_for_load_state("networkidle")
-            # the built-in search (a web worker) still works under the policy
-            tab.search("наставничество")
-            assert violations == [] and tab.blocked == []
-            blocked: Any = page.evaluate(
-                """() => new Promise(resolve => {
-                    document.addEventListener('securitypolicyviolation',
-                        e => resolve(e.violatedDirective), {once: true});
-                    const s = document.createElement('script');
-                    s.textContent = 'window.__injected = 1';
-                    document.head.appendChild(s);
-                    setTimeout(() => resolve(null), 2000);
-                })"""
-            )
-            assert blocked is not None and blocked.startswith("script-src")
-            assert page.evaluate("() => window.__injected === undefined")
-            browser.close()
-    finally:
-        next(served, None)
+        page.on("console", console)
+        for path in ("", "temy/nastavnichestvo/", "resheniya/2020-muchkapskij-rajon/"):
+            page.goto(base + path)
+            page.wait_for_load_state("networkidle")
+        # the built-in search (a web worker) still works under the policy
+        tab.search("наставничество")
+        assert violations == [] and tab.blocked == []
+        blocked: Any = page.evaluate(
+            """() => new Promise(resolve => {
+                document.addEventListener('securitypolicyviolation',
+                    e => resolve(e.violatedDirective), {once: true});
+                const s = document.createElement('script');
+                s.textContent = 'window.__injected = 1';
+                document.head.appendChild(s);
+                setTimeout(() => resolve(null), 2000);
+            })"""
+        )
+        assert blocked is not None and blocked.startswith("script-src")
+        assert page.evaluate("() => window.__injected === undefined")
+        browser.close()

@@ -38,21 +38,10 @@ from avgust._types import (
     Theme,
 )
 from tests.conftest import GOLDEN, ROOT, check_golden, source_files
-from tests.sitebuild import hostile_corpus
+from tests.sitebuild import HOSTILE, hostile_corpus
 
 DATA = Path(__file__).resolve().parent / "data" / "pages"
 GOLDEN_PAGES = GOLDEN / "pages"
-HOSTILE = (
-    "<script>alert(1)</script>",
-    "[ссылка](javascript:alert(2))",
-    "{{ config.site_name }}",
-    "{% include 'x.html' %}",
-    "![картинка](http://evil.example/x.png)",
-    "<!-- скрытый комментарий -->",
-    "*_[]#|",
-    "<img src=x onerror=alert(3)>",
-    "</title><script>alert(4)</script>",
-)
 
 
 def load_similar(resolutions: list[Resolution]) -> dict[str, list[SimilarDirective]]:
