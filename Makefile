@@ -1,6 +1,6 @@
 # avgust: two commands on a fresh machine with Python 3.11.
-#   make site   builds the site into build/site (parse → embed → index → pages → mkdocs)
-#   make test   runs ruff, mypy and the whole test suite (browser tests included)
+#   make site   builds the site into build/site (read → parse → themes → index → pages → mkdocs)
+#   make test   runs ruff, mypy, import-linter, the Node test of rank.js and the whole test suite
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -10,16 +10,22 @@ STAMP  := $(VENV)/.installed
 # Here a local wheel is found via pip's find-links; elsewhere the PyTorch CPU index serves it.
 TORCH_VERSION ?= 2.13.0
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+# Debian packages: LibreOffice (.doc/.odt/.rtf), Tesseract (scans), poppler, chromium (browser tests)
+SYSTEM_COMMANDS := soffice:libreoffice-writer-nogui tesseract:tesseract-ocr-rus pdftoppm:poppler-utils
+BROWSER_COMMANDS := chromium:chromium
 
-.PHONY: site test lint install browser clean
+.PHONY: site test lint install system browser clean
 
 site: $(STAMP)
+	$(call apt_install,$(SYSTEM_COMMANDS),lenient)
 	$(BIN)/avgust build
 
-test: $(STAMP) browser
+test: $(STAMP) system browser
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	node --test tests/js/
 	$(BIN)/pytest
 
 install: $(STAMP)
@@ -32,11 +38,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev,convert]"
 	touch $@
 
+# Installs the Debian packages whose commands are missing (as root; otherwise says what to run
+# and, with $(2) = strict, fails).
+define apt_install
+	@missing=""; for pair in $(1); do cmd=$${pair%%:*}; pkg=$${pair#*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "install the Debian packages:$$missing (sudo apt-get install$$missing)"; \
+	    [ "$(2)" != strict ] || exit 1; fi; fi
+endef
+
+system:
+	$(call apt_install,$(SYSTEM_COMMANDS),strict)
+
 # Debian's chromium for the browser tests (never `playwright install`: it downloads a browser).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	  else echo "install Debian's chromium (sudo apt-get install chromium) for the browser tests"; exit 1; fi; }
+	$(call apt_install,$(BROWSER_COMMANDS),strict)
 
 clean:
 	rm -rf build index/* docs/* .cache $(VENV)

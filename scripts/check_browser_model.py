@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import razdel
 
-from avgust._browser_model import (
+from avgust.browser.model import (
     INPUT_NAMES,
     OUTPUT_NAME,
     PASSAGE_PREFIX,
@@ -49,8 +49,8 @@ from avgust._browser_model import (
     sample_words,
     vendor_runtime,
 )
-from avgust._config import load_config
-from avgust._types import AvgustError
+from avgust.config import load_config
+from avgust.errors import AvgustError
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY_TARGET = 0.999

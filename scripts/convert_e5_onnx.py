@@ -19,9 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-from avgust._browser_model import convert, ensure_browser_model, vendor_runtime
-from avgust._config import load_config
-from avgust._types import AvgustError
+from avgust.browser.model import convert, ensure_browser_model, vendor_runtime
+from avgust.config import load_config
+from avgust.errors import AvgustError
 
 ROOT = Path(__file__).resolve().parent.parent
 

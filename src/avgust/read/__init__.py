@@ -1,0 +1,1 @@
+"""Stage 1, read: a source file (and its sidecar) → text. One reader per format."""

@@ -1,0 +1,162 @@
+"""Sidecar metadata: the YAML file next to a source that sets or corrects what the text says.
+
+``resolutions/2020-muchkapskij.txt`` → ``resolutions/2020-muchkapskij.yml`` (or
+``.yaml``). Every key is optional::
+
+    kind: решение              # or резолюция: what the document calls itself
+    title: …                   # only when the text's own title is unusable
+    district: Мучкапский район # nominative
+    region: Тамбовская область
+    date: 2020-08-26           # ISO date; quoted or not
+    source_url: https://…      # where the document was published
+    notes: …                   # what a reader should know (corrections, doubts)
+    slug: 2020-muchkapskij     # a-z, 0-9 and "-"; default: <year>-<district> or the file name
+
+An empty value (``title:``) means "not set". Errors name the sidecar file and the
+line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from avgust.errors import SourceError
+from avgust.records import Sidecar
+
+SIDECAR_KEYS = ("kind", "title", "district", "region", "date", "source_url", "notes", "slug")
+SIDECAR_SUFFIXES = (".yml", ".yaml")
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def sidecar_path(source: Path) -> Path:
+    """The sidecar of a source: ``X.yml`` next to it, or ``X.yaml`` if only that exists."""
+    yml = source.with_suffix(".yml")
+    yaml_path = source.with_suffix(".yaml")
+    return yaml_path if yaml_path.exists() and not yml.exists() else yml
+
+
+def load_sidecar(source: Path) -> Sidecar | None:
+    """Read and check the sidecar of a source; None when it has none.
+
+    An empty sidecar (or one with only comments) gives an empty Sidecar. Raises
+    SourceError with the sidecar's path and line for YAML syntax errors, a top
+    level that is not a mapping, an unknown or repeated key, or a value of the
+    wrong type.
+    """
+    path = sidecar_path(source)
+    if source.with_suffix(".yml").exists() and source.with_suffix(".yaml").exists():
+        raise SourceError(
+            f"two sidecars for {source.name}: {path.name} and "
+            f"{source.with_suffix('.yaml').name}; keep one",
+            path,
+        )
+    if not path.exists():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError("sidecar is not UTF-8 text", path) from exc
+    except OSError as exc:
+        raise SourceError(f"cannot read the sidecar: {exc.strerror or exc}", path) from exc
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError as exc:  # "[[[[…" thousands deep: PyYAML's parser recurses
+        raise SourceError("the sidecar nests lists or mappings too deeply", path) from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = " ".join(filter(None, (exc.context, exc.problem))) or "invalid YAML"
+        raise SourceError(f"YAML syntax error: {problem}", path, line) from exc
+    except yaml.YAMLError as exc:
+        raise SourceError(f"YAML error: {exc}", path) from exc
+    if root is None or root.tag == "tag:yaml.org,2002:null":  # no document, or "---" alone
+        return Sidecar()
+    if not isinstance(root, yaml.MappingNode):
+        raise SourceError(
+            "the sidecar must be a mapping of keys to values (key: value lines)",
+            path,
+            root.start_mark.line + 1,
+        )
+    constructor = yaml.SafeLoader("")
+    values: dict[str, str | None] = {}
+    lines: dict[str, int] = {}
+    for key_node, value_node in root.value:
+        line = key_node.start_mark.line + 1
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "(not a plain key)"
+        if key not in SIDECAR_KEYS:
+            raise SourceError(
+                f"unknown key {key!r}; allowed keys: {', '.join(SIDECAR_KEYS)}", path, line
+            )
+        if key in lines:
+            raise SourceError(f"key {key!r} repeated (first on line {lines[key]})", path, line)
+        lines[key] = line
+        value_line = value_node.start_mark.line + 1
+        if not isinstance(value_node, yaml.ScalarNode):
+            # not constructed: aliases can make a small list of lists expand to billions
+            shape = "a list" if isinstance(value_node, yaml.SequenceNode) else "a mapping"
+            wanted = "an ISO date YYYY-MM-DD" if key == "date" else "text"
+            raise SourceError(f"{key} must be {wanted}, not {shape}", path, value_line)
+        try:
+            value = constructor.construct_object(value_node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError) as exc:
+            what = f"date {value_node.value!r} is not a real day" if key == "date" else key
+            raise SourceError(f"{what}: {exc}", path, value_line) from exc
+        values[key] = _check(key, value, path, value_line)
+    return Sidecar(**values)
+
+
+def _check(key: str, value: Any, path: Path, line: int) -> str | None:
+    if value is None:
+        return None
+    if key == "date":
+        return _check_date(value, path, line)
+    if not isinstance(value, str):
+        raise SourceError(
+            f"{key} must be text, not {_yaml_type(value)} ({value!r}); quote it", path, line
+        )
+    text: str = value.strip()
+    if not text:
+        return None
+    if key == "slug" and not _SLUG.fullmatch(text):
+        raise SourceError(
+            f"slug {text!r} may hold only a-z, 0-9 and single hyphens between them",
+            path,
+            line,
+        )
+    if key == "source_url":
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SourceError(f"source_url {text!r} is not an http(s) address", path, line)
+    return text
+
+
+def _check_date(value: Any, path: Path, line: int) -> str:
+    if isinstance(value, dt.datetime):
+        raise SourceError(f"date must be a day (YYYY-MM-DD) without a time: {value}", path, line)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip()).isoformat()
+        except ValueError as exc:
+            raise SourceError(f"date {value!r} is not a real day: {exc}", path, line) from exc
+    raise SourceError(f"date must be an ISO date YYYY-MM-DD, not {value!r}", path, line)
+
+
+def _yaml_type(value: Any) -> str:
+    names = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "a mapping",
+    }
+    return names.get(type(value), type(value).__name__)

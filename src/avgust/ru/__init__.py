@@ -1,0 +1,1 @@
+"""The Russian-language toolkit: morphology, words and lemmas, the school calendar, dates."""

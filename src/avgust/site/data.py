@@ -1,0 +1,148 @@
+"""The open data: every directive as JSON and CSV (spreadsheet-safe), and its page."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from avgust.ru.format import format_deadline, plural
+from avgust.site.corpus import Corpus, similar_items
+from avgust.site.pages.common import front_matter
+from avgust.urls import page_url
+
+DATA_FIELDS = (
+    "id",
+    "url",
+    "resolution",
+    "kind",
+    "title",
+    "district",
+    "region",
+    "date",
+    "year",
+    "academic_year",
+    "number",
+    "anchor",
+    "order",
+    "line",
+    "addressees",
+    "context",
+    "text",
+    "deadline_raw",
+    "deadline_kind",
+    "deadline_start",
+    "deadline_end",
+    "deadline_text",
+    "themes",
+    "similar",
+    "source",
+)
+
+
+def data_records(c: Corpus, site_url: str | None) -> list[dict[str, Any]]:
+    base = site_url.rstrip("/") + "/" if site_url else ""
+    records = []
+    for item in c.items:
+        res, d = item.resolution, item.directive
+        records.append(
+            {
+                "id": item.id,
+                "url": f"{base}{page_url(c.resolution_path(res))}#{d.anchor}",
+                "resolution": res.slug,
+                "kind": res.kind,
+                "title": res.title,
+                "district": res.district,
+                "region": res.region,
+                "date": res.date,
+                "year": res.year,
+                "academic_year": res.academic_year,
+                "number": d.number,
+                "anchor": d.anchor,
+                "order": d.order,
+                "line": d.line,
+                "addressees": list(d.addressees),
+                "context": d.context,
+                "text": d.text,
+                "deadline_raw": d.deadline.raw,
+                "deadline_kind": d.deadline.kind.value,
+                "deadline_start": d.deadline.start,
+                "deadline_end": d.deadline.end,
+                "deadline_text": format_deadline(d.deadline),
+                "themes": list(d.themes),
+                "similar": [
+                    s.resolution.slug + "#" + s.directive.anchor for s in similar_items(c, item)
+                ],
+                "source": f"{base}{c.source_path(res)}",
+            }
+        )
+    return records
+
+
+def data_csv(records: Sequence[Mapping[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=DATA_FIELDS, lineterminator="\r\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow(
+            {
+                k: _cell("; ".join(v) if isinstance(v, list) else ("" if v is None else v))
+                for k, v in record.items()
+            }
+        )
+    return "\ufeff" + out.getvalue()  # the BOM makes Excel read the Cyrillic as UTF-8
+
+
+def _cell(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula ("=HYPERLINK(…)") gets a "'"."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def data_page(c: Corpus) -> str:
+    rows = [
+        ("`id`", "код поручения: `документ#якорь`, например `2020-muchkapskij-rajon#p-2-4`"),
+        ("`url`", "адрес поручения на сайте"),
+        ("`resolution`, `kind`, `title`", "документ: код, вид, заголовок"),
+        (
+            "`district`, `region`, `date`, `year`, `academic_year`",
+            "район, регион, дата, год, учебный год",
+        ),
+        ("`number`, `anchor`, `order`, `line`", "номер пункта, якорь, порядок, строка в документе"),
+        ("`addressees`, `context`, `text`", "адресаты, вводные слова, текст поручения"),
+        ("`deadline_raw`, `deadline_kind`", "срок как записан и его вид"),
+        (
+            "`deadline_start`, `deadline_end`, `deadline_text`",
+            "даты срока (ГГГГ-ММ-ДД) и срок словами",
+        ),
+        ("`themes`", "темы (коды, как в адресах страниц тем)"),
+        ("`similar`", "похожие поручения других районов (коды)"),
+        ("`source`", "исходный документ"),
+    ]
+    lines = [
+        front_matter("Открытые данные", "Все поручения в JSON и CSV"),
+        "# Открытые данные",
+        "",
+        f"Все {plural(len(c.items), 'поручение', 'поручения', 'поручений')} из "
+        f"{plural(len(c.resolutions), 'документа', 'документов', 'документов')} — одной таблицей:",
+        "",
+        "- [directives.csv](data/directives.csv) — CSV (UTF-8, разделитель — запятая; "
+        "списки внутри ячейки — через «; »), открывается в Excel и LibreOffice;",
+        "- [directives.json](data/directives.json) — те же записи в JSON;",
+        "- [resolutions.json](data/resolutions.json) — документы целиком: преамбула, разделы, "
+        "поручения со сроками и темами.",
+        "",
+        "## Поля {#polya}",
+        "",
+        "| Поле | Что в нём |",
+        "| --- | --- |",
+    ]
+    lines += [f"| {name} | {text} |" for name, text in rows]  # our own Markdown
+    lines += [
+        "",
+        "Исходные документы лежат рядом с каждой страницей решения (ссылка «Исходный документ»).",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,77 @@
+"""``mkdocs build --strict`` from docs/ into build/site, swapped in only when it succeeded.
+
+The site is built into a temporary folder next to ``config.site_dir`` and swapped in
+only when MkDocs finished without a warning, so a failed build leaves the last good
+site in place. The navigation and the site URL reach MkDocs through the avgust plugin
+(:mod:`avgust.site.plugin`, registered as the entry point ``mkdocs.plugins: avgust``).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+from avgust.config import Config
+from avgust.errors import AvgustError, ConfigError
+from avgust.site.csp import protect_site
+from avgust.util.fs import make_readable, replace_dir
+
+
+class _Warnings(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def build_site(config: Config) -> Path:
+    """Run ``mkdocs build --strict`` on config.docs_dir into config.site_dir; return site_dir.
+
+    docs/ must have been written by write_pages. Raises AvgustError with MkDocs's
+    warnings (a broken link or anchor, a bad page) when the build fails; the site
+    that was there before stays untouched then.
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config as load_mkdocs_config
+    from mkdocs.exceptions import MkDocsException
+
+    mkdocs_yml = config.mkdocs_file
+    if not mkdocs_yml.is_file():
+        raise ConfigError("mkdocs.yml not found", mkdocs_yml)
+    if not (config.docs_dir / "index.md").is_file():
+        raise AvgustError("no generated pages: run `avgust build` first", config.docs_dir)
+    target = config.site_dir
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    make_readable(tmp, directory=True)
+    warnings = _Warnings()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(warnings)
+    try:
+        mkdocs_config = load_mkdocs_config(
+            config_file=str(mkdocs_yml),
+            docs_dir=str(config.docs_dir),
+            site_dir=str(tmp),
+            site_url=config.public_url,
+            strict=True,
+        )
+        build(mkdocs_config)
+        protect_site(tmp)  # the Content-Security-Policy of every page (see avgust.site.csp)
+    except (MkDocsException, SystemExit, OSError) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        details = "; ".join(warnings.messages[:10]) or str(exc)
+        raise AvgustError(f"mkdocs build failed: {details}", mkdocs_yml) from exc
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        logger.removeHandler(warnings)
+    replace_dir(tmp, target)
+    return target
+
+
+__all__ = ["build_site"]

@@ -1,0 +1,67 @@
+"""The site navigation (docs/.nav.yml, read by the avgust MkDocs plugin)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from avgust import urls
+from avgust.site.corpus import Corpus
+from avgust.site.markdown import plain_title
+
+
+def navigation(c: Corpus, content: Sequence[tuple[str, str]]) -> list[Any]:
+    def section(title: str, index: str, pages: Iterable[tuple[str, str]]) -> dict[str, Any]:
+        return {title: [index, *({plain_title(t): p} for t, p in pages)]}
+
+    nav: list[Any] = [
+        {"Главная": "index.md"},
+        section(
+            "Решения",
+            urls.RESOLUTIONS_INDEX,
+            ((c.labels[r.slug], c.resolution_path(r)) for r in c.resolutions),
+        ),
+        section("Темы", urls.THEMES_INDEX, ((t.name, c.theme_path(t.slug)) for t in c.themes)),
+        section("Районы", urls.DISTRICTS_INDEX, ((d, c.district_path(d)) for d in c.districts)),
+        section("Годы", urls.YEARS_INDEX, ((f"{y} год", c.year_path(y)) for y in c.years)),
+        {"Сроки": urls.DEADLINES_PAGE},
+        {"Открытые данные": urls.DATA_PAGE},
+    ]
+    return nav + _content_nav(content)
+
+
+def _content_nav(content: Sequence[tuple[str, str]]) -> list[Any]:
+    """Top-level content pages as entries; a content folder as a section led by its index.md."""
+    nav: list[Any] = []
+    folders: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for path, title in content:
+        folder = path.split("/")[0] if "/" in path else ""
+        if folder:
+            folders[folder].append((path, title))
+        else:
+            nav.append({plain_title(title): path})
+    for folder, pages in sorted(folders.items()):
+        pages.sort(key=lambda p: (not p[0].endswith("/index.md"), p[0]))
+        index = pages[0] if pages[0][0].endswith("/index.md") else None
+        entries: list[Any] = [index[0]] if index else []
+        entries += [{plain_title(t): p} for p, t in pages if index is None or p != index[0]]
+        nav.append({plain_title(index[1] if index else folder): entries})
+    return nav
+
+
+_TITLE_LINE = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+def _content_title(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    if text.startswith("---\n"):
+        meta = yaml.safe_load(text[4 : text.find("\n---", 4)]) or {}
+        if isinstance(meta, dict) and isinstance(meta.get("title"), str):
+            return str(meta["title"])
+    found = _TITLE_LINE.search(text)
+    return found.group(1) if found else path.stem

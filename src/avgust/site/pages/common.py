@@ -1,0 +1,68 @@
+"""Pieces every page uses: front matter, titles, safe URLs, a directive as a list item."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import yaml
+
+from avgust.records import Resolution
+from avgust.ru.format import format_deadline, plural
+from avgust.site.corpus import Corpus, Item
+from avgust.site.markdown import md_text, plain_title
+from avgust.urls import md_link
+from avgust.util.text import squash
+
+
+def front_matter(title: str, description: str = "", hide: Iterable[str] = ()) -> str:
+    meta: dict[str, Any] = {"title": plain_title(title)}
+    if description:
+        meta["description"] = plain_title(description)
+    if hide:
+        meta["hide"] = list(hide)
+    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n"
+
+
+def kind_label(res: Resolution) -> str:
+    return squash(res.kind).capitalize() if res.kind.strip() else "Решение"
+
+
+def title_markdown(res: Resolution) -> str:
+    """The resolution's title as Markdown (its kind when it has none)."""
+    return md_text(res.title) or md_text(kind_label(res))
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` if it is http(s), percent-encoded so Markdown cannot misread it; else None."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None
+    return quote(url.strip(), safe=":/?#@!$&*+,;=%~-._")
+
+
+def directive_line(c: Corpus, item: Item, page: str, calendar: bool = False) -> str:
+    """A directive as one list item: its number (a link to it), text and deadline.
+
+    In the calendar the deadline comes first and the link names district and year.
+    """
+    target = md_link(page, c.resolution_path(item.resolution), item.directive.anchor)
+    number = item.directive.number
+    deadline = format_deadline(item.directive.deadline)
+    text = md_text(item.directive.text)
+    if calendar:
+        link = f"[{md_text(c.directive_label(item))}]({target})"
+        return f"- **{md_text(deadline) or 'срок не указан'}** · {link}: {text}"
+    link = f"[{md_text('п. ' + number) if number else 'к поручению'}]({target})"
+    return f"- {link}: {text} — *срок: {md_text(deadline)}*" if deadline else f"- {link}: {text}"
+
+
+def resolution_item(c: Corpus, page: str, res: Resolution) -> str:
+    n = plural(len(res.directives), "поручение", "поручения", "поручений")
+    return (
+        f"- [{md_text(c.labels[res.slug])}]({md_link(page, c.resolution_path(res))}) — "
+        f"{title_markdown(res)} · {n}"
+    )

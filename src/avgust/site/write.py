@@ -1,0 +1,155 @@
+"""The Markdown pages of the site, generated from the parsed resolutions into docs/.
+
+One page per resolution (its directives grouped by addressee, each at a stable
+anchor such as ``#p-2-1`` with its deadline, themes and similar directives of
+other districts), per theme, per district and per year; a deadlines calendar; a
+home page with figures and a chart; the open data (JSON and CSV) and a copy of
+every source document. The hand-written pages of ``content/`` are copied in too.
+
+docs/ is rewritten as a whole: everything is written into a temporary folder next
+to it, checked, and swapped in. The navigation goes to ``docs/.nav.yml``, which the
+avgust MkDocs plugin (:mod:`avgust.site.plugin`) reads (MkDocs itself skips dot files).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import yaml
+
+from avgust import urls
+from avgust.browser.export import ASSETS, JS_DIR, PAGE_FILES
+from avgust.config import Config
+from avgust.errors import AvgustError
+from avgust.records import Resolution, SimilarDirective, Theme, to_dict
+from avgust.site.corpus import Corpus
+from avgust.site.data import data_csv, data_page, data_records
+from avgust.site.markdown import check_markdown
+from avgust.site.nav import _content_title, navigation
+from avgust.site.pages.calendar import deadlines_page
+from avgust.site.pages.home import home_page
+from avgust.site.pages.resolution import resolution_page
+from avgust.site.pages.taxonomy import (
+    district_page,
+    districts_index,
+    resolutions_index,
+    theme_page,
+    themes_index,
+    year_page,
+    years_index,
+)
+from avgust.urls import NAV_FILE
+from avgust.util.fs import make_readable, replace_dir
+
+GENERATED_NOTE = (
+    "# docs/ is generated\n\nEverything here is written by `avgust build` (src/avgust/site/)"
+    " and rewritten on every build. Edit content/ or the code instead.\n"
+)
+
+
+def write_pages(
+    resolutions: Sequence[Resolution],
+    themes: Sequence[Theme],
+    similar: Mapping[str, Sequence[SimilarDirective]],
+    config: Config,
+) -> list[Path]:
+    """Write the whole docs/ folder (config.docs_dir) anew; return the files written in it.
+
+    ``similar`` maps a directive id (``"<slug>#<anchor>"``) to its similar directives;
+    ids missing from ``resolutions`` and directives of the same district are left out.
+    The hand-written pages and assets of ``content/`` (next to avgust.toml) are copied
+    in. Raises AvgustError for duplicate slugs or anchors or a missing source document.
+    """
+    corpus = Corpus(resolutions, themes, similar)
+    docs = config.docs_dir
+    docs.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{docs.name}.", suffix=".tmp", dir=docs.parent))
+    make_readable(tmp, directory=True)
+    try:
+        written = _write_all(corpus, config, tmp, config.public_url)
+        replace_dir(tmp, docs)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return sorted(docs / rel for rel in written)
+
+
+def _write_all(c: Corpus, config: Config, out: Path, url: str | None) -> list[str]:
+    files: dict[str, str | bytes] = {}
+    content = _copy_content(config.content_dir, files)
+    for name in PAGE_FILES:  # the in-browser search's own code, beside its data
+        files[f"{ASSETS}/{name}"] = (JS_DIR / name).read_bytes()
+    for res in c.resolutions:
+        source = Path(res.source)
+        source = source if source.is_absolute() else config.root / source
+        try:
+            data = source.read_bytes()
+        except OSError as exc:
+            raise AvgustError(
+                f"cannot read the source document: {exc.strerror}", res.source
+            ) from exc
+        files[c.source_path(res)] = data
+        files[c.resolution_path(res)] = resolution_page(c, res, len(data))
+    for theme in c.themes:
+        files[c.theme_path(theme.slug)] = theme_page(c, theme)
+    for district in c.districts:
+        files[c.district_path(district)] = district_page(c, district)
+    for year in c.years:
+        files[c.year_path(year)] = year_page(c, year)
+    generated = {
+        urls.HOME_PAGE: home_page(c),
+        urls.RESOLUTIONS_INDEX: resolutions_index(c),
+        urls.THEMES_INDEX: themes_index(c),
+        urls.DISTRICTS_INDEX: districts_index(c),
+        urls.YEARS_INDEX: years_index(c),
+        urls.DEADLINES_PAGE: deadlines_page(c),
+        urls.DATA_PAGE: data_page(c),
+    }
+    for path in generated:
+        if path in files:
+            raise AvgustError(
+                f"content/{path} would overwrite a generated page", config.content_dir
+            )
+    files.update(generated)
+    records = data_records(c, url)
+    files[urls.DIRECTIVES_JSON] = json.dumps(records, ensure_ascii=False, indent=1) + "\n"
+    files[urls.DIRECTIVES_CSV] = data_csv(records)
+    files[urls.RESOLUTIONS_JSON] = (
+        json.dumps([to_dict(r) for r in c.resolutions], ensure_ascii=False, indent=1) + "\n"
+    )
+    files["README.md"] = GENERATED_NOTE
+    files[NAV_FILE] = yaml.safe_dump(
+        {"nav": navigation(c, content)}, allow_unicode=True, sort_keys=False
+    )
+    for rel, body in files.items():
+        if rel.endswith(".md") and isinstance(body, str) and rel != "README.md":
+            check_markdown(rel, body)
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(body, bytes):
+            target.write_bytes(body)
+        else:
+            target.write_text(body, encoding="utf-8", newline="\n")
+    return sorted(files)
+
+
+def _copy_content(root: Path, files: dict[str, str | bytes]) -> list[tuple[str, str]]:
+    """Read content/ into ``files``; return its Markdown pages as (path, title)."""
+    pages: list[tuple[str, str]] = []
+    if not root.is_dir():
+        return pages
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue
+        rel = path.relative_to(root).as_posix()
+        files[rel] = path.read_bytes()
+        if path.suffix == ".md":
+            pages.append((rel, _content_title(path)))
+    return pages
+
+
+__all__ = ["write_pages"]

@@ -1,0 +1,1 @@
+"""Helpers below every stage: file-system rules and text normalisation."""

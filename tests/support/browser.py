@@ -1,0 +1,114 @@
+"""Browser-test helpers: Debian's chromium, a local HTTP server, a tab that only talks to 127.0.0.1.
+
+Every request to any other host is blocked and recorded; tests assert there was none.
+Screenshots go to artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from tests.support.project import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+# CI installs chromium (.ci/run): there a missing browser must fail, not skip
+NO_CHROMIUM = shutil.which(CHROMIUM) is None and os.environ.get("CI") != "true"
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serving(site: Path) -> Iterator[str]:
+    """``site`` on http://127.0.0.1:<free port>/ (plain http.server) while the block runs."""
+    handler = functools.partial(_Quiet, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+class Tab:
+    """A page that may only talk to 127.0.0.1; every other request is blocked and kept."""
+
+    def __init__(self, browser: Any, base: str, width: int = 1280, height: int = 900) -> None:
+        self.base = base
+        self.blocked: list[str] = []
+        self.dialogs: list[str] = []
+        self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.page = self.context.new_page()
+        self.page.route("**/*", self._route)
+        self.page.on("dialog", self._dialog)
+
+    def _route(self, route: Any) -> None:
+        if route.request.url.startswith("http://127.0.0.1:"):
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def goto(self, path: str) -> None:
+        self.page.goto(self.base + path)
+        self.page.wait_for_load_state("load")
+
+    def shot(self, name: str, full_page: bool = False) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+    def anchor_in_view(self, anchor: str) -> bool:
+        return bool(
+            self.page.evaluate(
+                """(id) => { const el = document.getElementById(id); if (!el) return false;
+                   const r = el.getBoundingClientRect();
+                   return r.height > 0 && r.top < window.innerHeight && r.bottom > 0; }""",
+                anchor,
+            )
+        )
+
+    def search(self, query: str) -> Any:
+        """Type ``query`` into the search box once the search index is ready; the results."""
+        self.page.locator("input.md-search__input").click()
+        # Material says "Инициализация поиска" until its worker has read the index.
+        self.page.wait_for_function(
+            """() => { const m = document.querySelector('.md-search-result__meta');
+                       return m && m.textContent.trim() && !/Инициализ/.test(m.textContent); }""",
+            timeout=30_000,
+        )
+        box = self.page.locator("input.md-search__input")
+        box.fill(query)
+        box.press("End")  # Material reads the query on keyup; fill() sends none
+        results = self.page.locator(".md-search-result__item")
+        results.first.wait_for(timeout=20_000)
+        return results
+
+    def close(self) -> None:
+        self.context.close()
