@@ -88,6 +88,8 @@ _DECISION = re.compile(
     r"\bрекомендовать\s*:|\bрешено\b",
     re.IGNORECASE,
 )
+#: A paragraph joined from several lines is read as a deadline-only line up to this length.
+_MAX_DEADLINE_LINE = 1_000
 _TERMINAL = (".", ";", ":", "!", "?", "»", '"')
 
 
@@ -200,7 +202,16 @@ def _split_marker(text: str) -> tuple[str | None, str, str]:
 
 
 def _paragraphs(text: str) -> list[_Para]:
+    """The logical paragraphs, in time linear in the text.
+
+    The text of the paragraph being built is kept in pieces and joined once, and whether
+    it reads as a deadline is known for it as a whole (see :func:`_continues`), so that a
+    paragraph of thousands of lines is not rebuilt and re-read once per line.
+    """
     paras: list[_Para] = []
+    pieces: list[str] = []  # the text of paras[-1], joined when the paragraph is complete
+    length = 0  # len(" ".join(pieces))
+    deadline: bool | None = None  # looks_like_deadline(paras[-1]'s text), once asked
     blank = True
     for index, raw in enumerate(text.splitlines(), start=1):
         line = _clean(raw)
@@ -213,19 +224,33 @@ def _paragraphs(text: str) -> list[_Para]:
                 continue
             number, marker, rest = _split_marker(piece)
             para = _Para(index, rest, number, bool(marker), blank, marker)
-            if paras and _continues(paras[-1], para):
-                paras[-1].text = f"{paras[-1].text} {para.text}"
+            if paras and deadline is None and len(pieces) == 1:
+                deadline = looks_like_deadline(pieces[0])
+            if paras and _continues(pieces[-1], bool(deadline), para):
+                pieces.append(para.text)
+                length += 1 + len(para.text)
+                # a deadline line is short: a longer paragraph is not read again
+                deadline = length <= _MAX_DEADLINE_LINE and looks_like_deadline(" ".join(pieces))
             else:
+                if paras:
+                    paras[-1].text = " ".join(pieces)
                 paras.append(para)
+                pieces, length, deadline = [para.text], len(para.text), None
             blank = False
+    if paras:
+        paras[-1].text = " ".join(pieces)
     return paras
 
 
-def _continues(previous: _Para, para: _Para) -> bool:
-    """True when ``para`` is the rest of ``previous``, broken across lines/paragraphs."""
+def _continues(previous_end: str, previous_deadline: bool, para: _Para) -> bool:
+    """True when ``para`` is the rest of the paragraph before it, broken across lines.
+
+    ``previous_end`` is the last line of that paragraph, ``previous_deadline`` whether
+    the whole paragraph reads as a deadline.
+    """
     if para.number or para.bullet or not para.text[:1].islower():
         return False
-    if previous.text.endswith(_TERMINAL) or looks_like_deadline(previous.text):
+    if previous_end.endswith(_TERMINAL) or previous_deadline:
         return False
     return not looks_like_deadline(para.text)
 
@@ -495,6 +520,7 @@ class _Walker:
     last_context: str | None = None
     deadline_open: bool = False
     anchors: set[str] = field(default_factory=set)
+    suffixes: dict[str, int] = field(default_factory=dict)  # base → last suffix given
     explicit_deadline: set[int] = field(default_factory=set)
 
     def walk(self, paras: Sequence[_Para]) -> tuple[list[Directive], list[Section]]:
@@ -688,11 +714,18 @@ class _Walker:
         self.report_deadline(directive)
 
     def anchor(self, number: str | None, order: int) -> str:
+        """A unique ASCII anchor: "p-1", then "p-1b" … "p-1z", then "p-1-27", "p-1-28" ….
+
+        The last suffix given per base is kept, so that N directives with one number
+        cost O(N), not O(N²); the loop only steps over anchors another base took.
+        """
         base = f"d-{order}" if number is None else "p-" + number.strip(".").replace(".", "-")
-        anchor, suffix = base, 1
+        suffix = self.suffixes.get(base, 1)
+        anchor = _suffixed(base, suffix, number is None)
         while anchor in self.anchors:
             suffix += 1
-            anchor = f"{base}-{suffix}" if number is None else f"{base}{chr(ord('a') + suffix - 1)}"
+            anchor = _suffixed(base, suffix, number is None)
+        self.suffixes[base] = suffix
         self.anchors.add(anchor)
         return anchor
 
@@ -733,6 +766,15 @@ class _Walker:
     def extend_last(self, para: _Para) -> None:
         last = self.directives[-1]
         self.directives[-1] = replace(last, text=_tidy(f"{last.text} {para.text}"))
+
+
+def _suffixed(base: str, suffix: int, unnumbered: bool) -> str:
+    """The ``suffix``-th anchor of ``base``: letters b–z for numbers, then "-27", "-28" …."""
+    if suffix == 1:
+        return base
+    if unnumbered or suffix > 26:
+        return f"{base}-{suffix}"
+    return f"{base}{chr(ord('a') + suffix - 1)}"
 
 
 def _has_sub_items(para: _Para, paras: Sequence[_Para], index: int) -> bool:
