@@ -30,7 +30,7 @@ from slugify import slugify
 
 from avgust._deadline import find_inline_deadline, looks_like_deadline, parse_deadline
 from avgust._district import find_district, find_region
-from avgust._metadata import load_sidecar
+from avgust._metadata import read_sidecar
 from avgust._morph import is_dative, is_infinitive
 from avgust._read import read_source
 from avgust._types import (
@@ -108,7 +108,10 @@ class _Para:
 def parse_file(path: Path, root: Path | None = None) -> tuple[Resolution, list[Problem]]:
     """Read, parse and apply the sidecar of one source document."""
     source = read_source(path)
-    return parse_source(source, load_sidecar(path), root=root)
+    sidecar, warnings = read_sidecar(path)
+    resolution, problems = parse_source(source, sidecar, root=root)
+    problems += [replace(w, path=display_path(Path(w.path), root)) for w in warnings]
+    return resolution, problems
 
 
 def parse_source(
