@@ -36,8 +36,12 @@ def parse_all(
 ) -> tuple[list[Resolution], list[FileReport]]:
     """Parse every file; a file that fails is reported and the others go on.
 
-    Two files that claim the same slug are both reported; only the first is kept.
+    Two files that claim the same slug are both reported; only the first is kept. A
+    file whose pages the page writer would refuse (:func:`check_resolution`) is
+    reported and left out, so that `avgust check` fails on what `avgust build` skips.
     """
+    from avgust._pages import check_resolution  # imported here: the page writer is heavy
+
     resolutions: list[Resolution] = []
     reports: list[FileReport] = []
     owners: dict[str, str] = {}
@@ -52,7 +56,11 @@ def parse_all(
             reports.append(FileReport(name, 0, 0, 0, (problem,)))
             continue
         problems = list(problems)
-        if resolution.slug in owners:
+        refused = check_resolution(resolution)  # its pages would not be written: left out
+        problems += [replace(p, path=name) for p in refused]
+        if refused:
+            pass
+        elif resolution.slug in owners:
             problems.append(
                 Problem(
                     name,

@@ -14,6 +14,7 @@ MkDocs hook in :mod:`avgust._site` reads (MkDocs itself skips dot files).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import posixpath
@@ -22,7 +23,8 @@ import shutil
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from html import unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -52,6 +54,7 @@ from avgust._types import (
     AvgustError,
     DeadlineKind,
     Directive,
+    Problem,
     Resolution,
     SimilarDirective,
     Theme,
@@ -82,6 +85,8 @@ _ANCHOR = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 # The ids a resolution page gives its own headings; a directive anchor must differ.
 _PAGE_IDS = re.compile(r"^(vvodnaya-chast|porucheniya|razdel-\d+|adresat-\d+)$")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+#: The longest page file name made from a district or theme name (before ".md", "-2").
+MAX_SLUG_CHARS = 80
 # As the parser makes resolution slugs: "Мучкапский район" → "muchkapskij-rajon".
 _TRANSLIT = [["й", "j"], ["Й", "J"]]
 _TEXT_SOURCES = {".txt", ".md", ".markdown", ".text", ""}
@@ -238,13 +243,28 @@ def _unique_slugs(names: Mapping[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     used: set[str] = set()
     for key, name in sorted(names.items()):
-        base = slugify(name, replacements=_TRANSLIT) or "page"
+        base = _capped_slug(slugify(name, replacements=_TRANSLIT)) or "page"
         slug, n = base, 2
         while slug in used or slug == "index":
             slug, n = f"{base}-{n}", n + 1
         used.add(slug)
         out[key] = slug
     return out
+
+
+def _capped_slug(slug: str) -> str:
+    """``slug`` cut to :data:`MAX_SLUG_CHARS` on a word boundary, plus a hash of the whole.
+
+    A district named in 260 letters must still give a file name the file system takes;
+    the hash keeps two long names that share their start apart.
+    """
+    if len(slug) <= MAX_SLUG_CHARS:
+        return slug
+    digest = hashlib.sha256(slug.encode()).hexdigest()[:8]
+    head = slug[: MAX_SLUG_CHARS - len(digest) - 1]
+    if slug[len(head)] != "-" and "-" in head:
+        head = head.rsplit("-", 1)[0]
+    return f"{head.rstrip('-')}-{digest}"
 
 
 def _link(from_page: str, to_page: str, anchor: str | None = None) -> str:
@@ -333,7 +353,8 @@ def _resolution_page(c: _Corpus, res: Resolution, source_size: int) -> str:
     )
     url = _safe_url(res.source_url)
     if url:
-        lines.append(f"- **Опубликован:** [{md_text(urlsplit(url).netloc)}]({url})")
+        host = urlsplit(url).hostname or urlsplit(url).netloc  # never a "user@" part
+        lines.append(f"- **Опубликован:** [{md_text(host)}]({url})")
     lines += ["", "</div>", ""]
     if res.notes and res.notes.strip():
         lines.append('!!! note "Примечание"')
@@ -995,10 +1016,49 @@ def _check_markdown(page: str, text: str) -> None:
             href = child.attrGet("href") or child.attrGet("src")
             if isinstance(href, str) and urlsplit(href).scheme not in {"", "http", "https"}:
                 raise AvgustError(f"generated page links to {href!r}", page)
-            if child.type in {"html_inline", "html_block"} and re.search(
-                r"<\s*(script|iframe|object|embed)|javascript:|\son\w+\s*=", child.content, re.I
-            ):
-                raise AvgustError(f"generated page has unsafe HTML: {child.content[:80]!r}", page)
+            unsafe = (
+                _unsafe_tag(child.content) if child.type in {"html_inline", "html_block"} else None
+            )
+            if unsafe is not None:
+                raise AvgustError(f"generated page has unsafe HTML: {unsafe[:80]!r}", page)
+
+
+def _unsafe_tag(html: str) -> str | None:
+    """The first tag in ``html`` that could run script: <script>, <iframe> …, an ``on…``
+    attribute, a javascript: value. Text between tags is not looked at: it is escaped,
+    so a district named "javascript: onclick=" is harmless text, not a reason to refuse.
+    """
+    for tag in _TAG.finditer(html):
+        if tag.group(1).lower() in {"script", "iframe", "object", "embed"}:
+            return tag.group(0)
+        for attr in _ATTRIBUTE.finditer(tag.group(2)):
+            raw = attr.group(2) or attr.group(3) or attr.group(4) or ""
+            value = re.sub(r"[\s\x00-\x1f]", "", unescape(raw)).lower()
+            if attr.group(1).lower().startswith("on") or "javascript:" in value:
+                return tag.group(0)
+    return None
+
+
+def check_resolution(res: Resolution) -> list[Problem]:
+    """What would stop the page writer for one resolution, as errors; [] when it builds.
+
+    `avgust check` and `avgust build` run it on every parsed document (in
+    :func:`avgust._check.parse_all`), so a document whose slug, anchors or page would be
+    refused is reported and left out there, and the pages of the others are written.
+    """
+    try:
+        corpus = _Corpus([res], (), {})  # the slug and anchor checks
+        page = corpus.resolution_path(res)
+        _check_markdown(page, _resolution_page(corpus, res, 0))
+        for district in corpus.districts:
+            _check_markdown(corpus.district_path(district), _district_page(corpus, district))
+    except AvgustError as error:
+        return [replace(error.as_problem(), path=res.source)]
+    return []
+
+
+_TAG = re.compile(r"<\s*/?\s*([A-Za-z][\w:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>?")
+_ATTRIBUTE = re.compile(r"([^\s=\"'/>]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+)))?")
 
 
 def write_pages(
