@@ -192,7 +192,7 @@ def build(
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="What to look for, in any language.")],
-    k: Annotated[int, typer.Option("-k", help="How many directives.")] = 10,
+    k: Annotated[int, typer.Option("-k", help="How many directives (1–1000).")] = 10,
     district: Annotated[str | None, typer.Option(help="Only this district.")] = None,
     theme: Annotated[str | None, typer.Option(help="Only this theme (slug).")] = None,
     year: Annotated[int | None, typer.Option(help="Only resolutions of this year.")] = None,
@@ -202,8 +202,15 @@ def search(
     """Hybrid (semantic + Russian lexical) search over the built index."""
     from avgust._embed import get_embedder
     from avgust._index import load_index
+    from avgust._search import MAX_K, MAX_QUERY_CHARS
     from avgust._search import search as run_search
 
+    if not 1 <= k <= MAX_K:
+        raise typer.BadParameter(f"must be between 1 and {MAX_K}, not {k}", param_hint="-k")
+    if len(query) > MAX_QUERY_CHARS:
+        raise typer.BadParameter(
+            f"{len(query):,} characters; the limit is {MAX_QUERY_CHARS:,}", param_hint="QUERY"
+        )
     config = load_config(model=model)
     try:
         index = load_index(config)
