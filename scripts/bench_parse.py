@@ -1,12 +1,14 @@
 """Parse time against input size for the shapes that were once superlinear.
 
 Usage: ``.venv/bin/python scripts/bench_parse.py [--sizes 1000,2000,4000,8000,16000]
-[--budget SECONDS] [--realistic-mib 20] [--shapes lines,directive,numbered,docx,realistic]``
+[--budget SECONDS] [--realistic-mib 20] [--shapes lines,directive,word,numbered,docx,realistic]``
 
 Shapes (N is the size column):
 
 * ``lines``: ``"x\\n" * N`` (continuation lines joined into one paragraph);
-* ``directive``: one directive of N characters (district and deadline search over it);
+* ``directive``: one directive of N characters of words (district and deadline search);
+* ``word``: one directive that is a single word of N letters (the district regexes once
+  tried every letter as a start);
 * ``numbered``: N lines ``"1. Провести …"`` (N directives with one number: anchors);
 * ``docx``: the ``numbered`` text as a .docx (python-docx reading, then parsing);
 * ``realistic``: real directives of resolutions/ recombined into one document of about
@@ -42,6 +44,10 @@ def _directive(n: int) -> str:
     words = "обеспечить участие педагогов Мучкапского района в семинарах до 1 октября "
     body = (words * (n // len(words) + 1))[:n]
     return f"РЕШЕНИЕ\n\nКонференция РЕШИЛА:\n\n1. {body}.\n"
+
+
+def _word(n: int) -> str:
+    return "РЕШЕНИЕ\n\nКонференция РЕШИЛА:\n\n1. Провести " + "а" * n + ".\n"
 
 
 def _numbered(n: int) -> str:
@@ -98,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,2000,4000,8000,16000,32000")
     parser.add_argument("--budget", type=float, default=60.0)
     parser.add_argument("--realistic-mib", type=float, default=20.0)
-    parser.add_argument("--shapes", default="lines,directive,numbered,docx,realistic")
+    parser.add_argument("--shapes", default="lines,directive,word,numbered,docx,realistic")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     shapes = args.shapes.split(",")
@@ -108,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         text_shapes: dict[str, tuple[Callable[[int], str], str]] = {
             "lines": (_lines, "line"),
             "directive": (_directive, "char"),
+            "word": (_word, "char"),
             "numbered": (_numbered, "line"),
         }
         for shape in shapes:
