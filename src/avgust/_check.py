@@ -58,9 +58,7 @@ def parse_all(
         problems = list(problems)
         refused = check_resolution(resolution)  # its pages would not be written: left out
         problems += [replace(p, path=name) for p in refused]
-        if refused:
-            pass
-        elif resolution.slug in owners:
+        if not refused and resolution.slug in owners:
             problems.append(
                 Problem(
                     name,
@@ -69,7 +67,7 @@ def parse_all(
                     severity=Severity.ERROR,
                 )
             )
-        else:
+        elif not refused:
             owners[resolution.slug] = name
             resolutions.append(resolution)
         deadlines = [d.deadline.kind for d in resolution.directives]
