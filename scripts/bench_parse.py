@@ -83,9 +83,11 @@ def _realistic(mib: float, folder: Path) -> Path:
     parts = [head]
     size, number = len(head.encode()), 0
     limit = int(mib * 2**20)
-    while size < limit:
+    while True:
         number += 1
         line = f"{number % 99 + 1}. {rng.choice(items)}\nСрок: до 01.10.2020\n"
+        if size + len(line.encode()) > limit:
+            break
         parts.append(line)
         size += len(line.encode())
     path = folder / "realistic.txt"

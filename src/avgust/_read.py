@@ -33,6 +33,7 @@ reported as a probable scan.
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import re
 import unicodedata
@@ -312,6 +313,10 @@ def _docx_text(path: Path, data: bytes) -> str:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx and lxml raise many kinds of errors
         raise AvgustError(f"corrupt .docx, cannot open it: {exc}", path) from exc
+    # python-docx looks a style up by scanning every style of the document, once per
+    # paragraph and run: remembered per (style id, type), reading stays linear and fast
+    part = document.part
+    part.get_style = functools.lru_cache(maxsize=None)(part.get_style)  # type: ignore[method-assign]
     numbering = _Numbering(document)
     lines: list[str] = []
 
@@ -406,6 +411,10 @@ class _Numbering:
         # abstractNumId → counters per level; numIds whose start override was applied
         self._counters: dict[str, dict[int, int]] = {}
         self._started: set[str] = set()
+        # lookups made once, not once per paragraph (a list per item made it quadratic)
+        self._nums: dict[Any, Any] | None = None
+        self._level_cache: dict[str, dict[int, tuple[str, str, int]]] = {}
+        self._abstracts: dict[Any, list[Any]] | None = None
 
     def label(self, paragraph: Any) -> str | None:
         """The list label of a paragraph ("1.2.", "а)", "-") or None if it has none."""
@@ -414,9 +423,11 @@ class _Numbering:
         num_id, level = _num_properties(paragraph)
         if num_id is None or num_id == "0":
             return None
-        num = next(
-            (n for n in self._root.findall(_qn("w:num")) if n.get(_qn("w:numId")) == num_id), None
-        )
+        if self._nums is None:  # numId → <w:num>, first one wins as in the scan it replaces
+            self._nums = {}
+            for element in self._root.findall(_qn("w:num")):
+                self._nums.setdefault(element.get(_qn("w:numId")), element)
+        num = self._nums.get(num_id)
         abstract_ref = num.find(_qn("w:abstractNumId")) if num is not None else None
         if num is None or abstract_ref is None:
             return None
@@ -450,16 +461,21 @@ class _Numbering:
 
     def _levels(self, abstract_id: str) -> dict[int, tuple[str, str, int]]:
         """ilvl → (numFmt, lvlText, start) of one abstract numbering."""
+        if abstract_id in self._level_cache:
+            return self._level_cache[abstract_id]
+        if self._abstracts is None:  # abstractNumId → its elements, in one scan
+            self._abstracts = {}
+            for element in self._root.findall(_qn("w:abstractNum")):
+                self._abstracts.setdefault(element.get(_qn("w:abstractNumId")), []).append(element)
         levels: dict[int, tuple[str, str, int]] = {}
-        for abstract in self._root.findall(_qn("w:abstractNum")):
-            if abstract.get(_qn("w:abstractNumId")) != abstract_id:
-                continue
+        for abstract in self._abstracts.get(abstract_id, []):
             for lvl in abstract.findall(_qn("w:lvl")):
                 levels[int(lvl.get(_qn("w:ilvl"), "0"))] = (
                     _child_val(lvl, "w:numFmt", "decimal"),
                     _child_val(lvl, "w:lvlText", ""),
                     int(_child_val(lvl, "w:start", "1")),
                 )
+        self._level_cache[abstract_id] = levels
         return levels
 
 
