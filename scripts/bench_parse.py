@@ -1,7 +1,7 @@
 """Parse time against input size for the shapes that were once superlinear.
 
 Usage: ``.venv/bin/python scripts/bench_parse.py [--sizes 1000,2000,4000,8000,16000]
-[--budget SECONDS] [--realistic-mib 20] [--shapes lines,directive,word,numbered,docx,realistic]``
+[--budget SECONDS] [--realistic-mib 2.5,5,10,20] [--shapes lines,word,numbered,docx,…]``
 
 Shapes (N is the size column):
 
@@ -11,8 +11,9 @@ Shapes (N is the size column):
   tried every letter as a start);
 * ``numbered``: N lines ``"1. Провести …"`` (N directives with one number: anchors);
 * ``docx``: the ``numbered`` text as a .docx (python-docx reading, then parsing);
-* ``realistic``: real directives of resolutions/ recombined into one document of about
-  ``--realistic-mib`` MiB, read and parsed like any source (guards included).
+* ``realistic``: real directives of resolutions/ recombined into one document of each
+  ``--realistic-mib`` size (up to the 20 MiB limit), read and parsed like any source
+  (guards included).
 
 Each row shows the seconds and the microseconds per unit (line or character); linear
 time means a flat last column. A shape stops growing once one run takes longer than
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sizes", default="1000,2000,4000,8000,16000,32000")
     parser.add_argument("--budget", type=float, default=60.0)
-    parser.add_argument("--realistic-mib", type=float, default=20.0)
+    parser.add_argument("--realistic-mib", default="2.5,5,10,20", help="sizes in MiB")
     parser.add_argument("--shapes", default="lines,directive,word,numbered,docx,realistic")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -121,13 +122,15 @@ def main(argv: list[str] | None = None) -> int:
         }
         for shape in shapes:
             if shape == "realistic":
-                path = _realistic(args.realistic_mib, folder)
-                size = path.stat().st_size
-                seconds = _time(parse_file, path)
-                print(
-                    f"{shape:<10} {size:>9} {'byte':<6} {seconds:>9.2f} "
-                    f"{seconds / size * 1e6:>9.3f}"
-                )
+                for mib in (float(m) for m in args.realistic_mib.split(",")):
+                    path = _realistic(mib, folder)
+                    size = path.stat().st_size
+                    seconds = _time(parse_file, path)
+                    print(
+                        f"{shape:<10} {size:>9} {'byte':<6} {seconds:>9.2f} "
+                        f"{seconds / size * 1e6:>9.3f}",
+                        flush=True,
+                    )
                 continue
             for n in sizes:
                 if shape == "docx":
