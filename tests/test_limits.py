@@ -362,3 +362,27 @@ def test_search_library_checks_its_arguments() -> None:
     for query, k in (("школа", 0), ("школа", MAX_K + 1), ("ш" * (MAX_QUERY_CHARS + 1), 10)):
         with pytest.raises(AvgustError):
             check_search_args(query, k)
+
+
+def test_plain_paragraphs_after_a_directive_join_as_before() -> None:
+    """extend_last adds its pieces once; the text is what _tidy gave step by step."""
+    from avgust._parse import _paragraphs, _tidy
+
+    lines = ["Итоги смотра;", "Отчёт ,  таблицы ;", "Справка", "Свод ;", "Ещё."] * 400
+    text = "РЕШЕНИЕ\n\nКонференция РЕШИЛА:\n\n1. Провести смотр.\n" + "\n".join(lines) + "\n"
+    resolution, _ = parse_text(text)
+    (directive,) = resolution.directives
+    expected = "Провести смотр."
+    for para in _paragraphs("\n".join(lines)):
+        expected = _tidy(f"{expected} {para.text}")
+    assert directive.text == expected
+
+
+def test_an_endless_paragraph_is_refused_naming_its_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from avgust import _parse
+
+    monkeypatch.setattr(_parse, "MAX_PARAGRAPH_CHARS", 1000)
+    text = "РЕШЕНИЕ\n\nКонференция РЕШИЛА:\n\n1. Провести смотр\n" + "и ещё\n" * 300
+    with pytest.raises(AvgustError, match="a paragraph of 1,814 characters") as error:
+        parse_text(text, "endless.txt")
+    assert (error.value.path, error.value.line) == ("endless.txt", 5)

@@ -32,7 +32,7 @@ from avgust._deadline import find_inline_deadline, looks_like_deadline, parse_de
 from avgust._district import find_district, find_region
 from avgust._metadata import read_sidecar
 from avgust._morph import is_dative, is_infinitive
-from avgust._read import read_source
+from avgust._read import MAX_PARAGRAPH_CHARS, read_source
 from avgust._types import (
     AvgustError,
     Deadline,
@@ -130,6 +130,14 @@ def parse_text(
         raise AvgustError("the document has no text", source)
     problems: list[Problem] = []
     paras = _paragraphs(text)
+    for para in paras:
+        if len(para.text) > MAX_PARAGRAPH_CHARS:
+            raise AvgustError(
+                f"a paragraph of {len(para.text):,} characters from this line on (limit "
+                f"{MAX_PARAGRAPH_CHARS:,}): lines broken mid-sentence were joined into it",
+                source,
+                para.line,
+            )
     header_end, kind, title = _header(paras)
     sidecar = sidecar or Sidecar()
     date = sidecar.date or _find_date(paras, header_end)
@@ -525,12 +533,14 @@ class _Walker:
     anchors: set[str] = field(default_factory=set)
     suffixes: dict[str, int] = field(default_factory=dict)  # base → last suffix given
     explicit_deadline: set[int] = field(default_factory=set)
+    pending: list[str] = field(default_factory=list)  # text for the last directive, not yet added
 
     def walk(self, paras: Sequence[_Para]) -> tuple[list[Directive], list[Section]]:
         index = 0
         while index < len(paras):
             index = self.step(paras, index)
         self.close_lead_in()
+        self.flush()
         return self.directives, self.interludes
 
     def step(self, paras: Sequence[_Para], index: int) -> int:
@@ -682,6 +692,7 @@ class _Walker:
         number: str | None = None,
         inherited: Deadline | None = None,
     ) -> None:
+        self.flush()
         text = _tidy(text)
         if not text:
             return
@@ -733,6 +744,7 @@ class _Walker:
         return anchor
 
     def attach_deadline(self, para: _Para) -> None:
+        self.flush()
         if not self.directives:
             self.problems.append(
                 Problem(self.source, f"deadline {para.text!r} before any directive", para.line)
@@ -762,13 +774,29 @@ class _Walker:
 
     def add_responsible(self, who: str) -> None:
         """ "Ответственные: …" after a directive names who must act when no heading did."""
+        self.flush()
         last = self.directives[-1]
         if not last.addressees:
             self.directives[-1] = replace(last, addressees=_split_addressees(who.rstrip(".")))
 
     def extend_last(self, para: _Para) -> None:
-        last = self.directives[-1]
-        self.directives[-1] = replace(last, text=_tidy(f"{last.text} {para.text}"))
+        """Add a plain paragraph to the last directive: ``_tidy(f"{last.text} {para.text}")``.
+
+        The pieces are kept in :attr:`pending` and added once by :meth:`flush`, so that
+        thousands of such paragraphs cost linear time. Each piece is what ``_tidy`` would
+        add to an already tidy text: the paragraph squashed, no space before punctuation,
+        the trailing " ;," stripped.
+        """
+        more = re.sub(r"\s+([,;:.!?])", r"\1", re.sub(r"\s+", " ", para.text).strip())
+        separator = "" if more[:1] in (",", ";", ":", ".", "!", "?") else " "
+        self.pending.append(f"{separator}{more}".rstrip(" ;,"))
+
+    def flush(self) -> None:
+        """Give the last directive the text :meth:`extend_last` kept for it."""
+        if self.pending:
+            last = self.directives[-1]
+            self.directives[-1] = replace(last, text=last.text + "".join(self.pending))
+            self.pending.clear()
 
 
 def _suffixed(base: str, suffix: int, unnumbered: bool) -> str:

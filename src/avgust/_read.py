@@ -55,10 +55,13 @@ CONVERTIBLE_SUFFIXES = (".doc", ".rtf", ".odt")
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
 #: Per-document guards after decoding (a 20 MiB document of real directives, about 11
 #: million characters in 150,000 lines, passes them all): the decoded text, its lines,
-#: one line (a .docx paragraph), and a .docx unpacked, from its zip directory.
+#: one line (a .docx paragraph), a .docx unpacked (from its zip directory) and one
+#: paragraph joined from several lines.
 MAX_TEXT_CHARS = 24_000_000
 MAX_LINES = 500_000
 MAX_LINE_CHARS = 100_000
+#: A paragraph joined from lines broken mid-sentence (checked by the parser).
+MAX_PARAGRAPH_CHARS = 200_000
 MAX_UNPACKED_BYTES = 160 * 1024 * 1024
 
 #: Code pages tried for text that is not UTF-8, most likely first.
