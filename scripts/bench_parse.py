@@ -9,6 +9,7 @@ Shapes (N is the size column):
 * ``directive``: one directive of N characters of words (district and deadline search);
 * ``word``: one directive that is a single word of N letters (the district regexes once
   tried every letter as a start);
+* ``extend``: one directive followed by N plain lines (each added to its text);
 * ``numbered``: N lines ``"1. Провести …"`` (N directives with one number: anchors);
 * ``docx``: the ``numbered`` text as a .docx (python-docx reading, then parsing);
 * ``realistic``: real directives of resolutions/ recombined into one document of each
@@ -49,6 +50,10 @@ def _directive(n: int) -> str:
 
 def _word(n: int) -> str:
     return "РЕШЕНИЕ\n\nКонференция РЕШИЛА:\n\n1. Провести " + "а" * n + ".\n"
+
+
+def _extend(n: int) -> str:
+    return "РЕШЕНИЕ\n\nКонференция РЕШИЛА:\n\n1. Провести смотр.\n" + "Итоги смотра.\n" * n
 
 
 def _numbered(n: int) -> str:
@@ -107,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,2000,4000,8000,16000,32000")
     parser.add_argument("--budget", type=float, default=60.0)
     parser.add_argument("--realistic-mib", default="2.5,5,10,20", help="sizes in MiB")
-    parser.add_argument("--shapes", default="lines,directive,word,numbered,docx,realistic")
+    parser.add_argument("--shapes", default="lines,directive,word,extend,numbered,docx,realistic")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     shapes = args.shapes.split(",")
@@ -118,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
             "lines": (_lines, "line"),
             "directive": (_directive, "char"),
             "word": (_word, "char"),
+            "extend": (_extend, "line"),
             "numbered": (_numbered, "line"),
         }
         for shape in shapes:
