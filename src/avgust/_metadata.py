@@ -13,7 +13,9 @@
     slug: 2020-muchkapskij     # a-z, 0-9 and "-"; default: <year>-<district> or the file name
 
 An empty value (``title:``) means "not set". Errors name the sidecar file and the
-line.
+line. A sidecar is at most :data:`MAX_SIDECAR_BYTES`, each value at most its
+:data:`MAX_FIELD_CHARS`, without control characters; bidi controls and zero-width
+characters are removed with a warning.
 """
 
 from __future__ import annotations
