@@ -386,3 +386,31 @@ def test_an_endless_paragraph_is_refused_naming_its_line(monkeypatch: pytest.Mon
     with pytest.raises(AvgustError, match="a paragraph of 1,814 characters") as error:
         parse_text(text, "endless.txt")
     assert (error.value.path, error.value.line) == ("endless.txt", 5)
+
+
+def test_pages_are_written_for_the_shapes_that_once_stopped_the_build(tmp_path: Path) -> None:
+    """30 items with one number, a 300-letter district, script-looking district text."""
+    from avgust._config import load_config
+    from avgust._pages import write_pages
+
+    folder = tmp_path / "resolutions"
+    many = write(folder, "many.txt", HEAD + "Конференция РЕШИЛА:\n\n" + "1. Провести смотр.\n" * 30)
+    long = write(folder, "long.txt", GOOD.replace("Мучкапского", "Длинно" + "о" * 300 + "ского"))
+    odd = write(folder, "odd.txt", GOOD.replace("Мучкапского", "Бобровского"))
+    resolutions = [parse_file(path)[0] for path in (many, long, odd)]
+    resolutions[0] = replace(resolutions[0], slug="2020-many")
+    resolutions[2] = replace(
+        resolutions[2],
+        district='Район javascript:alert(1) " onclick="x',
+        source_url="https://minobr.gov.ru@evil.example/",
+    )
+    assert all(check_resolution(r) == [] for r in resolutions)
+    config = load_config(
+        Path(__file__).resolve().parents[1], docs_dir=tmp_path / "docs", site_dir=tmp_path / "site"
+    )
+    written = write_pages(resolutions, (), {}, config)
+    assert all(len(p.name) <= MAX_SLUG_CHARS + len(".md") for p in written)
+    page = (config.docs_dir / "resheniya" / "2020-many.md").read_text("utf-8")
+    assert 'id="p-1-27"' in page and 'id="p-1-30"' in page
+    odd_page = (config.docs_dir / "resheniya" / f"{resolutions[2].slug}.md").read_text("utf-8")
+    assert "[evil.example](" in odd_page
