@@ -22,10 +22,10 @@ from avgust.config import Config, load_config
 from avgust.errors import AvgustError, Severity
 from avgust.index.embed import get_embedder
 from avgust.index.store import load_index
-from avgust.parse.batch import check_sources
 from avgust.parse.parser import parse_file
-from avgust.pipeline import run_build
+from avgust.pipeline import check_documents, run_build
 from avgust.records import Resolution, to_dict
+from avgust.search.hybrid import MAX_K, MAX_QUERY_CHARS
 from avgust.search.hybrid import search as run_search
 from avgust.site.serve import make_server
 from avgust.version import __version__
@@ -147,7 +147,7 @@ def check(
     """Check every source document and report all problems at once; exit 1 on errors."""
     config = _config()
     try:
-        reports = check_sources(directory or config.resolutions_dir, root=config.root)
+        reports = check_documents(config, directory)
     except AvgustError as error:
         raise _fail(error) from error
     if as_json:
@@ -202,7 +202,7 @@ def build(
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="What to look for, in any language.")],
-    k: Annotated[int, typer.Option("-k", help="How many directives.")] = 10,
+    k: Annotated[int, typer.Option("-k", help="How many directives (1–1000).")] = 10,
     district: Annotated[str | None, typer.Option(help="Only this district.")] = None,
     theme: Annotated[str | None, typer.Option(help="Only this theme (slug).")] = None,
     year: Annotated[int | None, typer.Option(help="Only resolutions of this year.")] = None,
@@ -210,6 +210,12 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print the hits as JSON.")] = False,
 ) -> None:
     """Hybrid (semantic + Russian lexical) search over the built index."""
+    if not 1 <= k <= MAX_K:
+        raise typer.BadParameter(f"must be between 1 and {MAX_K}, not {k}", param_hint="-k")
+    if len(query) > MAX_QUERY_CHARS:
+        raise typer.BadParameter(
+            f"{len(query):,} characters; the limit is {MAX_QUERY_CHARS:,}", param_hint="QUERY"
+        )
     config = _config(model=model)
     try:
         index = load_index(config)

@@ -31,9 +31,10 @@ from avgust.index.embed import (
     text_key,
 )
 from avgust.index.store import Index, build_index, load_index, records_of
-from avgust.parse.batch import parse_all
+from avgust.parse.batch import FileReport, check_sources, parse_all
 from avgust.read.sources import discover_sources
 from avgust.records import Resolution, Theme
+from avgust.site.check import check_resolution
 from avgust.site.mkdocs import build_site
 from avgust.site.write import write_pages
 from avgust.themes import tag_themes
@@ -89,6 +90,13 @@ def build_lock(config: Config) -> Iterator[None]:
         lock.release()
 
 
+def check_documents(config: Config, directory: Path | None = None) -> list[FileReport]:
+    """`avgust check`: every source document read, parsed and held to what the build needs."""
+    return check_sources(
+        directory or config.resolutions_dir, root=config.root, accept=check_resolution
+    )
+
+
 def run_build(config: Config, site: bool = True, embedder: Embedder | None = None) -> BuildReport:
     """Run every stage; returns the report (``report.failed`` when a file had errors).
 
@@ -106,7 +114,7 @@ def _run(config: Config, site: bool, embedder: Embedder | None) -> BuildReport:
         report.problems.append(cache_problem)
     with report.stage("parse") as result:
         paths = discover_sources(config.resolutions_dir, convertible=True)
-        resolutions, files = parse_all(paths, root=config.root)
+        resolutions, files = parse_all(paths, root=config.root, accept=check_resolution)
         for file in files:
             report.problems.extend(file.problems)
         count = sum(len(r.directives) for r in resolutions)

@@ -68,7 +68,7 @@ def real_site(factory: pytest.TempPathFactory) -> BuiltSite:
             docs_dir=out / "docs",
             site_dir=out / "site",
             index_dir=out / "index",
-            cache_dir=out / "cache",
+            cache_dir=ROOT / ".cache",  # content-keyed caches: the model and vectors once
             quiet=True,
         )
         report = run_build(config)

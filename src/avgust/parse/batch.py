@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -33,13 +33,20 @@ class FileReport:
         return sum(p.severity is Severity.WARNING for p in self.problems)
 
 
+Accept = Callable[[Resolution], list[Problem]]
+"""A later stage's verdict on a parsed resolution: its errors ([] to keep it)."""
+
+
 def parse_all(
-    paths: Sequence[Path], root: Path | None = None
+    paths: Sequence[Path], root: Path | None = None, accept: Accept | None = None
 ) -> tuple[list[Resolution], list[FileReport]]:
     """Parse every file; a file that fails is reported and the others go on.
 
-    Two files that claim the same slug are both reported; only the first is kept.
+    Two files that claim the same slug are both reported; only the first is kept. A
+    file that ``accept`` refuses (the pipeline passes the page writer's check) is
+    reported and left out, so that `avgust check` fails on what `avgust build` skips.
     """
+
     resolutions: list[Resolution] = []
     reports: list[FileReport] = []
     owners: dict[str, str] = {}
@@ -54,7 +61,9 @@ def parse_all(
             reports.append(FileReport(name, 0, 0, 0, (problem,)))
             continue
         problems = list(problems)
-        if resolution.slug in owners:
+        refused = accept(resolution) if accept else []  # e.g. its pages would not be written
+        problems += [replace(p, path=name) for p in refused]
+        if not refused and resolution.slug in owners:
             problems.append(
                 Problem(
                     name,
@@ -63,7 +72,7 @@ def parse_all(
                     severity=Severity.ERROR,
                 )
             )
-        else:
+        elif not refused:
             owners[resolution.slug] = name
             resolutions.append(resolution)
         deadlines = [d.deadline.kind for d in resolution.directives]
@@ -80,8 +89,10 @@ def parse_all(
     return resolutions, reports
 
 
-def check_sources(directory: Path, root: Path | None = None) -> list[FileReport]:
+def check_sources(
+    directory: Path, root: Path | None = None, accept: Accept | None = None
+) -> list[FileReport]:
     """Reports for every source document in ``directory``."""
     if not directory.is_dir():
         raise SourceError("not a folder of source documents", directory)
-    return parse_all(discover_sources(directory, convertible=True), root=root)[1]
+    return parse_all(discover_sources(directory, convertible=True), root=root, accept=accept)[1]

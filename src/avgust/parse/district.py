@@ -61,6 +61,11 @@ _ADJECTIVE_POS = frozenset({"ADJF", "PRTF"})
 HEADING_CHARS = 800
 
 _WORD = r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)*"
+#: Before a leading ``_WORD``: it starts a word, not inside one or after "слово-". Without
+#: it the regex engine tries every letter of a long word as a start, each scanning to the
+#: word's end: quadratic time on one 10,000-letter "word". The matches are the same,
+#: since a match that starts inside a word would also start at that word's beginning.
+_WORD_START = r"(?<![А-ЯЁа-яё])(?<![А-ЯЁа-яё]-)"
 _NAME = r"[А-ЯЁ][А-ЯЁа-яё]*(?:-[А-ЯЁа-яё]+)*"
 _QUOTED = r"[«\"„“]\s*(?P<{g}>[^»\"“”\n]{{3,80}}?)\s*[»\"“”]"
 
@@ -72,7 +77,7 @@ _DISTRICT_PATTERNS = tuple(
         # городского округа Ступино
         rf"(?P<go>(?i:городск(?:ой|ого|ому|им|ом) округ(?:а|у|ом|е)?))\s+(?P<go_name>{_NAME})",
         # Краснокутского муниципального района, Сосновского муниципального округа
-        rf"(?P<adj>{_WORD})\s+(?P<mun>(?i:муниципальн\w+)\s+)?"
+        rf"{_WORD_START}(?P<adj>{_WORD})\s+(?P<mun>(?i:муниципальн\w+)\s+)?"
         r"(?P<head>(?i:район(?:а|у|ом|е)?|округ(?:а|у|ом|е)?))\b",
         # города Тамбова
         rf"(?<![А-ЯЁа-яё])(?P<city>(?i:город(?:а|у|ом|е)?))\s+(?P<city_name>{_NAME})",
@@ -84,7 +89,7 @@ _REGION_PATTERNS = tuple(
     for pattern in (
         # Тамбовской области, Пермского края, Ханты-Мансийского автономного округа,
         # Чувашской Республики, Еврейской автономной области
-        rf"(?P<adj>{_WORD})\s+(?P<auto>(?i:автономн\w+)\s+)?"
+        rf"{_WORD_START}(?P<adj>{_WORD})\s+(?P<auto>(?i:автономн\w+)\s+)?"
         r"(?P<head>(?i:област(?:ь|и|ью)|кра(?:й|я|ю|ем|е)|республик(?:а|и|е|у|ой)"
         r"|округ(?:а|у|ом|е)?))\b",
         # Республики Дагестан

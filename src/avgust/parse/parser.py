@@ -31,8 +31,8 @@ from slugify import slugify
 from avgust.errors import Problem, Severity, SourceError
 from avgust.parse.deadline import find_inline_deadline, looks_like_deadline, parse_deadline
 from avgust.parse.district import find_district, find_region
-from avgust.read.sidecar import load_sidecar
-from avgust.read.sources import read_source
+from avgust.read.sidecar import read_sidecar
+from avgust.read.sources import MAX_PARAGRAPH_CHARS, read_source
 from avgust.records import (
     Deadline,
     DeadlineKind,
@@ -74,6 +74,8 @@ _DECISION = re.compile(
     r"\bрекомендовать\s*:|\bрешено\b",
     re.IGNORECASE,
 )
+#: A paragraph joined from several lines is read as a deadline-only line up to this length.
+_MAX_DEADLINE_LINE = 1_000
 _TERMINAL = (".", ";", ":", "!", "?", "»", '"')
 
 
@@ -92,7 +94,10 @@ class _Para:
 def parse_file(path: Path, root: Path | None = None) -> tuple[Resolution, list[Problem]]:
     """Read, parse and apply the sidecar of one source document."""
     source = read_source(path)
-    return parse_source(source, load_sidecar(path), root=root)
+    sidecar, warnings = read_sidecar(path)
+    resolution, problems = parse_source(source, sidecar, root=root)
+    problems += [replace(w, path=display_path(Path(w.path), root)) for w in warnings]
+    return resolution, problems
 
 
 def parse_source(
@@ -111,6 +116,14 @@ def parse_text(
         raise SourceError("the document has no text", source)
     problems: list[Problem] = []
     paras = _paragraphs(text)
+    for para in paras:
+        if len(para.text) > MAX_PARAGRAPH_CHARS:
+            raise SourceError(
+                f"a paragraph of {len(para.text):,} characters from this line on (limit "
+                f"{MAX_PARAGRAPH_CHARS:,}): lines broken mid-sentence were joined into it",
+                source,
+                para.line,
+            )
     header_end, kind, title = _header(paras)
     sidecar = sidecar or Sidecar()
     date = sidecar.date or _find_date(paras, header_end)
@@ -186,7 +199,16 @@ def _split_marker(text: str) -> tuple[str | None, str, str]:
 
 
 def _paragraphs(text: str) -> list[_Para]:
+    """The logical paragraphs, in time linear in the text.
+
+    The text of the paragraph being built is kept in pieces and joined once, and whether
+    it reads as a deadline is known for it as a whole (see :func:`_continues`), so that a
+    paragraph of thousands of lines is not rebuilt and re-read once per line.
+    """
     paras: list[_Para] = []
+    pieces: list[str] = []  # the text of paras[-1], joined when the paragraph is complete
+    length = 0  # len(" ".join(pieces))
+    deadline: bool | None = None  # looks_like_deadline(paras[-1]'s text), once asked
     blank = True
     for index, raw in enumerate(text.splitlines(), start=1):
         line = _clean(raw)
@@ -199,19 +221,33 @@ def _paragraphs(text: str) -> list[_Para]:
                 continue
             number, marker, rest = _split_marker(piece)
             para = _Para(index, rest, number, bool(marker), blank, marker)
-            if paras and _continues(paras[-1], para):
-                paras[-1].text = f"{paras[-1].text} {para.text}"
+            if paras and deadline is None and len(pieces) == 1:
+                deadline = looks_like_deadline(pieces[0])
+            if paras and _continues(pieces[-1], bool(deadline), para):
+                pieces.append(para.text)
+                length += 1 + len(para.text)
+                # a deadline line is short: a longer paragraph is not read again
+                deadline = length <= _MAX_DEADLINE_LINE and looks_like_deadline(" ".join(pieces))
             else:
+                if paras:
+                    paras[-1].text = " ".join(pieces)
                 paras.append(para)
+                pieces, length, deadline = [para.text], len(para.text), None
             blank = False
+    if paras:
+        paras[-1].text = " ".join(pieces)
     return paras
 
 
-def _continues(previous: _Para, para: _Para) -> bool:
-    """True when ``para`` is the rest of ``previous``, broken across lines/paragraphs."""
+def _continues(previous_end: str, previous_deadline: bool, para: _Para) -> bool:
+    """True when ``para`` is the rest of the paragraph before it, broken across lines.
+
+    ``previous_end`` is the last line of that paragraph, ``previous_deadline`` whether
+    the whole paragraph reads as a deadline.
+    """
     if para.number or para.bullet or not para.text[:1].islower():
         return False
-    if previous.text.endswith(_TERMINAL) or looks_like_deadline(previous.text):
+    if previous_end.endswith(_TERMINAL) or previous_deadline:
         return False
     return not looks_like_deadline(para.text)
 
@@ -453,13 +489,16 @@ class _Walker:
     last_context: str | None = None
     deadline_open: bool = False
     anchors: set[str] = field(default_factory=set)
+    suffixes: dict[str, int] = field(default_factory=dict)  # base → last suffix given
     explicit_deadline: set[int] = field(default_factory=set)
+    pending: list[str] = field(default_factory=list)  # text for the last directive, not yet added
 
     def walk(self, paras: Sequence[_Para]) -> tuple[list[Directive], list[Section]]:
         index = 0
         while index < len(paras):
             index = self.step(paras, index)
         self.close_lead_in()
+        self.flush()
         return self.directives, self.interludes
 
     def step(self, paras: Sequence[_Para], index: int) -> int:
@@ -611,6 +650,7 @@ class _Walker:
         number: str | None = None,
         inherited: Deadline | None = None,
     ) -> None:
+        self.flush()
         text = _tidy(text)
         if not text:
             return
@@ -646,15 +686,23 @@ class _Walker:
         self.report_deadline(directive)
 
     def anchor(self, number: str | None, order: int) -> str:
+        """A unique ASCII anchor: "p-1", then "p-1b" … "p-1z", then "p-1-27", "p-1-28" ….
+
+        The last suffix given per base is kept, so that N directives with one number
+        cost O(N), not O(N²); the loop only steps over anchors another base took.
+        """
         base = f"d-{order}" if number is None else "p-" + number.strip(".").replace(".", "-")
-        anchor, suffix = base, 1
+        suffix = self.suffixes.get(base, 1)
+        anchor = _suffixed(base, suffix, number is None)
         while anchor in self.anchors:
             suffix += 1
-            anchor = f"{base}-{suffix}" if number is None else f"{base}{chr(ord('a') + suffix - 1)}"
+            anchor = _suffixed(base, suffix, number is None)
+        self.suffixes[base] = suffix
         self.anchors.add(anchor)
         return anchor
 
     def attach_deadline(self, para: _Para) -> None:
+        self.flush()
         if not self.directives:
             self.problems.append(
                 Problem(self.source, f"deadline {para.text!r} before any directive", para.line)
@@ -684,13 +732,38 @@ class _Walker:
 
     def add_responsible(self, who: str) -> None:
         """ "Ответственные: …" after a directive names who must act when no heading did."""
+        self.flush()
         last = self.directives[-1]
         if not last.addressees:
             self.directives[-1] = replace(last, addressees=_split_addressees(who.rstrip(".")))
 
     def extend_last(self, para: _Para) -> None:
-        last = self.directives[-1]
-        self.directives[-1] = replace(last, text=_tidy(f"{last.text} {para.text}"))
+        """Add a plain paragraph to the last directive: ``_tidy(f"{last.text} {para.text}")``.
+
+        The pieces are kept in :attr:`pending` and added once by :meth:`flush`, so that
+        thousands of such paragraphs cost linear time. Each piece is what ``_tidy`` would
+        add to an already tidy text: the paragraph squashed, no space before punctuation,
+        the trailing " ;," stripped.
+        """
+        more = re.sub(r"\s+([,;:.!?])", r"\1", re.sub(r"\s+", " ", para.text).strip())
+        separator = "" if more[:1] in (",", ";", ":", ".", "!", "?") else " "
+        self.pending.append(f"{separator}{more}".rstrip(" ;,"))
+
+    def flush(self) -> None:
+        """Give the last directive the text :meth:`extend_last` kept for it."""
+        if self.pending:
+            last = self.directives[-1]
+            self.directives[-1] = replace(last, text=last.text + "".join(self.pending))
+            self.pending.clear()
+
+
+def _suffixed(base: str, suffix: int, unnumbered: bool) -> str:
+    """The ``suffix``-th anchor of ``base``: letters b–z for numbers, then "-27", "-28" …."""
+    if suffix == 1:
+        return base
+    if unnumbered or suffix > 26:
+        return f"{base}-{suffix}"
+    return f"{base}{chr(ord('a') + suffix - 1)}"
 
 
 def _has_sub_items(para: _Para, paras: Sequence[_Para], index: int) -> bool:

@@ -13,24 +13,48 @@
     slug: 2020-muchkapskij     # a-z, 0-9 and "-"; default: <year>-<district> or the file name
 
 An empty value (``title:``) means "not set". Errors name the sidecar file and the
-line.
+line. A sidecar is at most :data:`MAX_SIDECAR_BYTES`, each value at most its
+:data:`MAX_FIELD_CHARS`, without control characters; bidi controls and zero-width
+characters are removed with a warning.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 
-from avgust.errors import SourceError
+from avgust.errors import Problem, SourceError
+from avgust.read.files import read_regular
 from avgust.records import Sidecar
 
 SIDECAR_KEYS = ("kind", "title", "district", "region", "date", "source_url", "notes", "slug")
 SIDECAR_SUFFIXES = (".yml", ".yaml")
+
+#: A sidecar larger than this is refused unread (real ones are under 2 KiB).
+MAX_SIDECAR_BYTES = 64 * 1024
+#: The longest value each key may have, in characters (after stripping).
+MAX_FIELD_CHARS = {
+    "kind": 100,
+    "title": 1_000,
+    "district": 200,
+    "region": 200,
+    "source_url": 2_000,
+    "notes": 10_000,
+    "slug": 80,
+}
+#: Invisible characters that reorder or hide text (bidi controls, zero-width marks):
+#: removed from every value, with a warning naming the sidecar and the line.
+INVISIBLE_CHARS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
+    "\u200b\u200c\u200d\u2060\ufeff"
+)
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -49,23 +73,39 @@ def load_sidecar(source: Path) -> Sidecar | None:
     An empty sidecar (or one with only comments) gives an empty Sidecar. Raises
     SourceError with the sidecar's path and line for YAML syntax errors, a top
     level that is not a mapping, an unknown or repeated key, or a value of the
-    wrong type.
+    wrong type. Warnings (see :func:`read_sidecar`) are dropped.
+    """
+    return read_sidecar(source)[0]
+
+
+def read_sidecar(source: Path) -> tuple[Sidecar | None, list[Problem]]:
+    """:func:`load_sidecar` with its warnings: invisible characters removed from values.
+
+    Besides the errors of :func:`load_sidecar`, refuses a sidecar that is not a regular
+    file in the source's folder (a FIFO is never opened), one over
+    :data:`MAX_SIDECAR_BYTES`, a value over its :data:`MAX_FIELD_CHARS`, control
+    characters, and a ``source_url`` with a user part (``user:pass@host``).
     """
     path = sidecar_path(source)
-    if source.with_suffix(".yml").exists() and source.with_suffix(".yaml").exists():
+    if os.path.lexists(source.with_suffix(".yml")) and os.path.lexists(source.with_suffix(".yaml")):
         raise SourceError(
             f"two sidecars for {source.name}: {path.name} and "
             f"{source.with_suffix('.yaml').name}; keep one",
             path,
         )
-    if not path.exists():
-        return None
+    if not os.path.lexists(path):
+        return None, []
+    data = read_regular(path, MAX_SIDECAR_BYTES)
+    if len(data) > MAX_SIDECAR_BYTES:
+        raise SourceError(
+            f"sidecar too large: over {MAX_SIDECAR_BYTES:,} bytes (real ones are a few lines)",
+            path,
+        )
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SourceError("sidecar is not UTF-8 text", path) from exc
-    except OSError as exc:
-        raise SourceError(f"cannot read the sidecar: {exc.strerror or exc}", path) from exc
+    warnings: list[Problem] = []
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except RecursionError as exc:  # "[[[[…" thousands deep: PyYAML's parser recurses
@@ -78,7 +118,7 @@ def load_sidecar(source: Path) -> Sidecar | None:
     except yaml.YAMLError as exc:
         raise SourceError(f"YAML error: {exc}", path) from exc
     if root is None or root.tag == "tag:yaml.org,2002:null":  # no document, or "---" alone
-        return Sidecar()
+        return Sidecar(), warnings
     if not isinstance(root, yaml.MappingNode):
         raise SourceError(
             "the sidecar must be a mapping of keys to values (key: value lines)",
@@ -109,8 +149,35 @@ def load_sidecar(source: Path) -> Sidecar | None:
         except (yaml.YAMLError, ValueError, TypeError) as exc:
             what = f"date {value_node.value!r} is not a real day" if key == "date" else key
             raise SourceError(f"{what}: {exc}", path, value_line) from exc
+        if isinstance(value, str):
+            value = _visible(key, value, path, value_line, warnings)
         values[key] = _check(key, value, path, value_line)
-    return Sidecar(**values)
+    return Sidecar(**values), warnings
+
+
+def _visible(key: str, value: str, path: Path, line: int, warnings: list[Problem]) -> str:
+    """``value`` without bidi controls and zero-width characters; control characters refused."""
+    hidden = sorted({f"U+{ord(ch):04X}" for ch in value if ch in INVISIBLE_CHARS})
+    if hidden:
+        value = "".join(ch for ch in value if ch not in INVISIBLE_CHARS)
+        warnings.append(
+            Problem(
+                str(path),
+                f"{key}: removed invisible characters {', '.join(hidden)} "
+                "(they reorder or hide text)",
+                line,
+            )
+        )
+    allowed = "\n\t" if key == "notes" else ""
+    control = next(
+        (ch for ch in value.strip() if unicodedata.category(ch) == "Cc" and ch not in allowed),
+        None,
+    )
+    if control is not None:
+        raise SourceError(
+            f"{key} holds the control character U+{ord(control):04X}; remove it", path, line
+        )
+    return value
 
 
 def _check(key: str, value: Any, path: Path, line: int) -> str | None:
@@ -125,6 +192,11 @@ def _check(key: str, value: Any, path: Path, line: int) -> str | None:
     text: str = value.strip()
     if not text:
         return None
+    limit = MAX_FIELD_CHARS.get(key)
+    if limit is not None and len(text) > limit:
+        raise SourceError(
+            f"{key} is {len(text):,} characters long; the limit is {limit:,}", path, line
+        )
     if key == "slug" and not _SLUG.fullmatch(text):
         raise SourceError(
             f"slug {text!r} may hold only a-z, 0-9 and single hyphens between them",
@@ -135,6 +207,13 @@ def _check(key: str, value: Any, path: Path, line: int) -> str | None:
         parts = urlsplit(text)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise SourceError(f"source_url {text!r} is not an http(s) address", path, line)
+        if "@" in parts.netloc:
+            raise SourceError(
+                f"source_url {text!r} has a user part before '@' (it would read as another "
+                "site's address); give the address without it",
+                path,
+                line,
+            )
     return text
 
 

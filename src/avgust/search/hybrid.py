@@ -41,6 +41,9 @@ from avgust.themes import match_rules
 
 Mode = Literal["hybrid", "dense", "lexical"]
 POOL = 500  # rows rescored with dense feedback, at least (see _with_dense_feedback)
+#: The most hits one search returns, and the longest query it takes (in characters).
+MAX_K = 1_000
+MAX_QUERY_CHARS = 1_000
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
 
 
@@ -139,9 +142,22 @@ def search(
     ``district`` keeps directives whose district contains it (case-insensitive),
     ``theme`` those tagged with that theme slug, ``year`` those of resolutions of
     that year. ``mode`` "dense" or "lexical" uses one signal alone (for evaluation).
+    Raises AvgustError for ``k`` outside 1…:data:`MAX_K` or a query over
+    :data:`MAX_QUERY_CHARS` characters.
     """
+    check_search_args(query, k)
     rows, scores = rank(index, embedder, query, k, district, theme, year, mode=mode, params=params)
     return [SearchHit.of(index.records[r], float(s)) for r, s in zip(rows, scores, strict=True)]
+
+
+def check_search_args(query: str, k: int) -> None:
+    """Refuse a count of hits outside 1…:data:`MAX_K` and an overlong query."""
+    if not 1 <= k <= MAX_K:
+        raise AvgustError(f"-k must be between 1 and {MAX_K}, not {k}")
+    if len(query) > MAX_QUERY_CHARS:
+        raise AvgustError(
+            f"the query is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS:,}"
+        )
 
 
 def rank(

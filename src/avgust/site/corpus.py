@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -22,6 +23,8 @@ _ANCHOR = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 # The ids a resolution page gives its own headings; a directive anchor must differ.
 _PAGE_IDS = re.compile(r"^(vvodnaya-chast|porucheniya|razdel-\d+|adresat-\d+)$")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+#: The longest page file name made from a district or theme name (before ".md", "-2").
+MAX_SLUG_CHARS = 80
 # As the parser makes resolution slugs: "Мучкапский район" → "muchkapskij-rajon".
 _TRANSLIT = [["й", "j"], ["Й", "J"]]
 _TEXT_SOURCES = {".txt", ".md", ".markdown", ".text", ""}
@@ -153,7 +156,7 @@ def unique_slugs(names: Mapping[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     used: set[str] = set()
     for key, name in sorted(names.items()):
-        base = slugify(name, replacements=_TRANSLIT) or "page"
+        base = capped_slug(slugify(name, replacements=_TRANSLIT)) or "page"
         slug, n = base, 2
         while slug in used or slug == "index":
             slug, n = f"{base}-{n}", n + 1
@@ -178,3 +181,18 @@ def similar_items(c: Corpus, item: Item) -> list[Item]:
 def excerpt(text: str, words: int = 28) -> str:
     parts = squash(text).split(" ")
     return " ".join(parts) if len(parts) <= words else " ".join(parts[:words]) + " …"
+
+
+def capped_slug(slug: str) -> str:
+    """``slug`` cut to :data:`MAX_SLUG_CHARS` on a word boundary, plus a hash of the whole.
+
+    A district named in 260 letters must still give a file name the file system takes;
+    the hash keeps two long names that share their start apart.
+    """
+    if len(slug) <= MAX_SLUG_CHARS:
+        return slug
+    digest = hashlib.sha256(slug.encode()).hexdigest()[:8]
+    head = slug[: MAX_SLUG_CHARS - len(digest) - 1]
+    if slug[len(head)] != "-" and "-" in head:
+        head = head.rsplit("-", 1)[0]
+    return f"{head.rstrip('-')}-{digest}"

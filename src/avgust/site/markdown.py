@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from functools import cache
+from html import unescape
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
@@ -90,10 +91,31 @@ def check_markdown(page: str, text: str) -> None:
             href = child.attrGet("href") or child.attrGet("src")
             if isinstance(href, str) and urlsplit(href).scheme not in {"", "http", "https"}:
                 raise AvgustError(f"generated page links to {href!r}", page)
-            if child.type in {"html_inline", "html_block"} and re.search(
-                r"<\s*(script|iframe|object|embed)|javascript:|\son\w+\s*=", child.content, re.I
-            ):
-                raise AvgustError(f"generated page has unsafe HTML: {child.content[:80]!r}", page)
+            unsafe = (
+                _unsafe_tag(child.content) if child.type in {"html_inline", "html_block"} else None
+            )
+            if unsafe is not None:
+                raise AvgustError(f"generated page has unsafe HTML: {unsafe[:80]!r}", page)
+
+
+def _unsafe_tag(html: str) -> str | None:
+    """The first tag in ``html`` that could run script: <script>, <iframe> …, an ``on…``
+    attribute, a javascript: value. Text between tags is not looked at: it is escaped,
+    so a district named "javascript: onclick=" is harmless text, not a reason to refuse.
+    """
+    for tag in _TAG.finditer(html):
+        if tag.group(1).lower() in {"script", "iframe", "object", "embed"}:
+            return tag.group(0)
+        for attr in _ATTRIBUTE.finditer(tag.group(2)):
+            raw = attr.group(2) or attr.group(3) or attr.group(4) or ""
+            value = re.sub(r"[\s\x00-\x1f]", "", unescape(raw)).lower()
+            if attr.group(1).lower().startswith("on") or "javascript:" in value:
+                return tag.group(0)
+    return None
+
+
+_TAG = re.compile(r"<\s*/?\s*([A-Za-z][\w:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>?")
+_ATTRIBUTE = re.compile(r"([^\s=\"'/>]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+)))?")
 
 
 __all__ = ["check_markdown", "html_text", "md_paragraphs", "md_text", "plain_title"]

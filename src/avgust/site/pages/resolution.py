@@ -49,7 +49,8 @@ def resolution_page(c: Corpus, res: Resolution, source_size: int) -> str:
     )
     url = safe_url(res.source_url)
     if url:
-        lines.append(f"- **Опубликован:** [{md_text(urlsplit(url).netloc)}]({url})")
+        host = urlsplit(url).hostname or urlsplit(url).netloc  # never a "user@" part
+        lines.append(f"- **Опубликован:** [{md_text(host)}]({url})")
     lines += ["", "</div>", ""]
     if res.notes and res.notes.strip():
         lines.append('!!! note "Примечание"')
