@@ -20,7 +20,8 @@ from avgust.errors import (
     SourceError,
 )
 from avgust.index.embed import get_embedder
-from avgust.index.store import DirectiveRecord, Index, load_index
+from avgust.index.records import DirectiveRecord
+from avgust.index.store import Index, load_index
 from avgust.parse.batch import check_sources, parse_all
 from avgust.parse.parser import parse_file, parse_text
 from avgust.pipeline import BuildReport, run_build

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -259,8 +260,19 @@ def serve(
         server.serve_forever()
 
 
+def _log_to_stderr() -> None:
+    """The library reports progress through the "avgust" logger; the CLI shows it on stderr."""
+    logger = logging.getLogger("avgust")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI in-process and return the exit code (what tests call)."""
+    _log_to_stderr()
     try:
         app(args=list(argv) if argv is not None else None, prog_name="avgust")
     except SystemExit as done:

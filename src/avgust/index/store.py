@@ -42,14 +42,14 @@ from avgust.index.embed import (
     model_id_for,
     passage_prefix_for,
 )
+from avgust.index.records import DirectiveRecord
 from avgust.index.similar import similar_directives
-from avgust.records import Directive, Resolution, SimilarDirective, Theme, directive_id, to_dict
+from avgust.records import Resolution, SimilarDirective, Theme, to_dict
 from avgust.themes import theme_text
-from avgust.urls import directive_url
 from avgust.util.fs import atomic_write, file_sha256, make_readable
 from avgust.version import __version__
 
-FORMAT = 2  # 2: themes.json (the taxonomy and its query vectors) for the theme signal
+FORMAT = 3  # 2: themes.json for the theme signal; 3: records carry every published field
 MANIFEST = "manifest.json"
 FAISS_FILE = "directives.faiss"
 RECORDS_FILE = "directives.json"
@@ -57,99 +57,7 @@ LEXICAL_FILE = "lexical.json"
 SIMILAR_FILE = "similar.json"
 INDEX_THEMES_FILE = "themes.json"
 METRIC = "inner_product"  # on L2-normalised vectors, i.e. cosine
-DISTRICT_GROUP_PREFIX = "resolution:"  # the group of a directive whose district is unknown
 REBUILD = "run `avgust build` to rebuild it"
-
-
-@dataclass(frozen=True)
-class DirectiveRecord:
-    """One directive as the index, the CLI and the browser see it."""
-
-    id: str  # "<resolution slug>#<anchor>"
-    resolution: str  # slug
-    title: str
-    district: str | None
-    region: str | None
-    year: int | None
-    number: str | None
-    addressees: tuple[str, ...]
-    deadline: str  # as written
-    deadline_kind: str
-    themes: tuple[str, ...]
-    text: str
-    context: str | None
-    url: str  # relative to the site root: resolutions/<slug>/#<anchor>
-
-    @classmethod
-    def of(cls, resolution: Resolution, directive: Directive) -> DirectiveRecord:
-        return cls(
-            id=directive_id(resolution.slug, directive.anchor),
-            resolution=resolution.slug,
-            title=resolution.title,
-            district=resolution.district,
-            region=resolution.region,
-            year=resolution.year,
-            number=directive.number,
-            addressees=directive.addressees,
-            deadline=directive.deadline.raw,
-            deadline_kind=directive.deadline.kind.value,
-            themes=directive.themes,
-            text=directive.text,
-            context=directive.context,
-            url=directive_url(resolution.slug, directive.anchor),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "resolution": self.resolution,
-            "title": self.title,
-            "district": self.district,
-            "region": self.region,
-            "year": self.year,
-            "number": self.number,
-            "addressees": list(self.addressees),
-            "deadline": self.deadline,
-            "deadline_kind": self.deadline_kind,
-            "themes": list(self.themes),
-            "text": self.text,
-            "context": self.context,
-            "url": self.url,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> DirectiveRecord:
-        return cls(
-            id=str(data["id"]),
-            resolution=str(data["resolution"]),
-            title=str(data["title"]),
-            district=data.get("district"),
-            region=data.get("region"),
-            year=int(data["year"]) if data.get("year") is not None else None,
-            number=data.get("number"),
-            addressees=tuple(data.get("addressees", ())),
-            deadline=str(data.get("deadline", "")),
-            deadline_kind=str(data.get("deadline_kind", "none")),
-            themes=tuple(data.get("themes", ())),
-            text=str(data["text"]),
-            context=data.get("context"),
-            url=str(data["url"]),
-        )
-
-    @property
-    def passage(self) -> str:
-        """The text that is embedded: the directive as written."""
-        return self.text
-
-    @property
-    def lexical_text(self) -> str:
-        """The text indexed for BM25: the lead-in it sits under, then the directive."""
-        return f"{self.context}: {self.text}" if self.context else self.text
-
-    @property
-    def group(self) -> str:
-        """The district for "other districts" (the resolution itself when none is known)."""
-        return self.district or f"{DISTRICT_GROUP_PREFIX}{self.resolution}"
 
 
 @dataclass(frozen=True)

@@ -72,31 +72,16 @@ from typing import Final, Literal
 
 from avgust.errors import SourceError
 from avgust.records import Deadline, DeadlineKind
+from avgust.ru.calendar import MONTH_NUMBER, academic_year_bounds, academic_year_of_resolution
 
 __all__ = ["find_inline_deadline", "looks_like_deadline", "parse_deadline"]
 
-_MONTH_FORMS: Final = (
-    # nominative, genitive, prepositional, dative
-    ("январь", "января", "январе", "январю"),
-    ("февраль", "февраля", "феврале", "февралю"),
-    ("март", "марта", "марте", "марту"),
-    ("апрель", "апреля", "апреле", "апрелю"),
-    ("май", "мая", "мае", "маю"),
-    ("июнь", "июня", "июне", "июню"),
-    ("июль", "июля", "июле", "июлю"),
-    ("август", "августа", "августе", "августу"),
-    ("сентябрь", "сентября", "сентябре", "сентябрю"),
-    ("октябрь", "октября", "октябре", "октябрю"),
-    ("ноябрь", "ноября", "ноябре", "ноябрю"),
-    ("декабрь", "декабря", "декабре", "декабрю"),
-)
-_MONTH_NUMBER: Final = {form: n for n, forms in enumerate(_MONTH_FORMS, 1) for form in forms}
 _ORDINAL_FIRST_LETTER: Final = {"п": 1, "в": 2, "т": 3, "ч": 4}  # первый, второй, третий, четвёртый
 
 _FLAGS: Final = re.IGNORECASE
 _DASH: Final = "[-‐‑‒–—−]"
 _Y4: Final = r"(?:19|20)\d\d"
-_MONTHS: Final = "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True))
+_MONTHS: Final = "|".join(sorted(MONTH_NUMBER, key=len, reverse=True))
 _YEAR_WORD: Final = r"(?:год(?:ами|ах|ов|ы|а|у)?|г\.\s?г\.?|гг?\.?)(?!\w)"
 _YEAR_TAIL: Final = rf"(?P<y>{_Y4})(?!\d)(?:\s*(?P<yw>{_YEAR_WORD}))?"
 _ACADEMIC_WORD: Final = (
@@ -550,7 +535,7 @@ def _term(name: str, m: re.Match[str]) -> _Term | None:
             "day", year, month=int(groups["mo"]), day=int(groups["d"]), year_word=year_word
         )
     if name in ("text_date", "month"):
-        month = _MONTH_NUMBER.get(groups["m"].lower())
+        month = MONTH_NUMBER.get(groups["m"].lower())
         if month is None:  # a case-insensitive match of an odd spelling
             return None
         day = _int(groups.get("d"))
@@ -725,11 +710,10 @@ def _month_span(year: int, first_month: int, last_month: int) -> tuple[date, dat
 
 
 def _academic_bounds(ref: date | None) -> tuple[date, date] | None:
-    """The academic year of a resolution: the one starting this September from June on."""
+    """The academic year a resolution of ``ref`` plans (see avgust.ru.calendar)."""
     if ref is None:
         return None
-    first = ref.year if ref.month >= 6 else ref.year - 1
-    return date(first, 9, 1), date(first + 1, 8, 31)
+    return academic_year_bounds(academic_year_of_resolution(ref))
 
 
 def _date(year: int, month: int, day: int) -> date:

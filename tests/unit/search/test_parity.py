@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from avgust.index.bm25 import LexicalIndex
-from avgust.index.store import DirectiveRecord, Index
+from avgust.index.records import DirectiveRecord
+from avgust.index.store import Index
 from avgust.records import Theme
 from avgust.search.hybrid import rank_vector
 from tests.support.project import FIXTURES
