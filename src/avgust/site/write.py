@@ -24,7 +24,9 @@ import yaml
 from avgust import urls
 from avgust.browser.export import ASSETS, JS_DIR, PAGE_FILES
 from avgust.config import Config
-from avgust.errors import AvgustError
+from avgust.errors import AvgustError, SourceError
+from avgust.read.files import read_regular
+from avgust.read.sources import MAX_SOURCE_BYTES
 from avgust.records import Resolution, SimilarDirective, Theme, to_dict
 from avgust.site.corpus import Corpus
 from avgust.site.data import data_csv, data_page, data_records
@@ -86,12 +88,11 @@ def _write_all(c: Corpus, config: Config, out: Path, url: str | None) -> list[st
     for res in c.resolutions:
         source = Path(res.source)
         source = source if source.is_absolute() else config.root / source
-        try:
-            data = source.read_bytes()
-        except OSError as exc:
-            raise AvgustError(
-                f"cannot read the source document: {exc.strerror}", res.source
-            ) from exc
+        try:  # as the reader read it: a regular file in its folder, never a FIFO
+            data = read_regular(source, MAX_SOURCE_BYTES)
+        except SourceError as error:
+            message = f"cannot read the source document: {error.message}"
+            raise AvgustError(message, res.source) from error
         files[c.source_path(res)] = data
         files[c.resolution_path(res)] = resolution_page(c, res, len(data))
     for theme in c.themes:
