@@ -28,7 +28,13 @@ from pathlib import Path
 
 from slugify import slugify
 
-from avgust._deadline import find_inline_deadline, looks_like_deadline, parse_deadline
+from avgust._deadline import (
+    extract_deadline,
+    find_inline_deadline,
+    looks_like_deadline,
+    parse_deadline,
+    trailing_term,
+)
 from avgust._district import find_district, find_region
 from avgust._metadata import load_sidecar
 from avgust._morph import is_dative, is_infinitive
@@ -76,6 +82,26 @@ _NUMBER = re.compile(r"^(\d{1,2}(?:\s?\.\s?\d{1,2}){0,3})\s?(?:\.|\))(?!\d)\s*")
 _BULLET = re.compile(r"^(?:[-–—•·▪◦●*]\s*|[а-е]\)\s+)(?=\S)")
 _RESPONSIBLE = re.compile(
     r"^(ответственн\w*|исполнител\w*)\s*[:.–—-]\s*(?P<who>.+)$", re.IGNORECASE
+)
+#: "… . Ответственные: Петрова Н. В." (or in parentheses) at the end of a directive.
+_INLINE_RESPONSIBLE = re.compile(
+    r"(?:^|(?<=[.;,)])|\s[-–—])\s*\(?\s*(?:ответственн\w*|исполнител\w*)\s*[:–—-]\s*"
+    r"(?P<who>[^()]+?)\s*\)?\s*[.;]?$",
+    re.IGNORECASE,
+)
+#: Addressee headings numbered "I.", "IV." or "А.", "Б." (not initials: "А. С. Пушкин").
+_SECTION_NUMBER = re.compile(
+    r"^(?P<n>(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})|[А-ЖA-F])\.\s+(?![А-ЯЁA-Z]\.)(?=[«\"А-ЯЁA-Z][^.\s]{2})"
+)
+_PUBLICATION = re.compile(
+    r"^(?:опубликовано|дата\s+(?:публикации|размещения)|обновлено|размещено)\b", re.IGNORECASE
+)
+_PLACE_DATE = re.compile(
+    rf"^(?:(?:с|г|пос|п|пгт|ст|р\.\s?п|село|город)\.?\s*[А-ЯЁ][\w-]*[,\s]+)?"
+    rf"(?:от\s+)?«?\d{{1,2}}»?\s*(?:\.\d{{1,2}}\.\d{{4}}|{_MONTH_RE}\s+\d{{4}})"
+    rf"(?:\s*(?:г\.|года?))?(?:[,\s]+(?:(?:с|г|пос|п|пгт|ст|р\.\s?п|село|город)\.?\s*[А-ЯЁ][\w-]*))?"
+    rf"[\s.]*(?:№\s*\S+)?$",
+    re.IGNORECASE,
 )
 _GLUED_ITEMS = re.compile(r"(?<=;)\s*(?=[-–—•·]\s*[а-яёa-z])")
 _SIGNATURE = re.compile(
@@ -192,6 +218,9 @@ def _split_marker(text: str) -> tuple[str | None, str, str]:
         rest = text[match.end() :]
         if rest and not rest[0].isdigit() and not rest.startswith("%"):
             return number, "", rest
+    section = _SECTION_NUMBER.match(text)
+    if section:
+        return section.group("n"), "", text[section.end() :]
     match = _BULLET.match(text)
     if match:
         marker = match.group(0).strip()
@@ -243,7 +272,7 @@ def _header(paras: Sequence[_Para]) -> tuple[int, str, str]:
         end += 1
     # further blocks that are still part of the title: a quoted theme, a bare year
     while end < len(paras) and (
-        paras[end].text.startswith(("«", '"', "“"))
+        (paras[end].text.startswith(("«", '"', "“")) and not _PLACE_DATE.match(paras[end].text))
         or re.fullmatch(r"\d{4}( год[а]?)?", paras[end].text)
         or (
             end == 1
@@ -277,10 +306,16 @@ def _kind_of(text: str) -> str | None:
 
 def _find_date(paras: Sequence[_Para], header_end: int) -> str | None:
     """The conference date: in the title, else early in the text, else a signature line."""
-    head = " ".join(p.text for p in paras[:header_end])
+    head = " ".join(p.text for p in paras[:header_end] if not _PUBLICATION.match(p.text))
     found = _date_in(head)
     if found:
         return found
+    for para in paras[header_end : header_end + 12]:
+        # a date line, alone or beside a place name: "«25» августа 2023 г.", "г. Талова, 25.08.2023"
+        if _PLACE_DATE.match(para.text) and not para.number:
+            found = _date_in(para.text)
+            if found:
+                return found
     for para in paras[header_end : header_end + 6]:
         found = _date_in(para.text, august_only=True)
         if found:
@@ -292,6 +327,7 @@ def _find_date(paras: Sequence[_Para], header_end: int) -> str | None:
 
 
 def _date_in(text: str, august_only: bool = False) -> str | None:
+    text = re.sub(r"[«\"](\d{1,2})[»\"]", r"\1", text)  # «25» августа 2023 г.
     numeric = re.search(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b", text)
     if numeric and not august_only:
         day, month, year = (int(g) for g in numeric.groups())
@@ -514,8 +550,13 @@ class _Walker:
             self.close_lead_in()
             return index + 1
         responsible = _RESPONSIBLE.match(text)
-        if responsible and self.directives:
-            self.add_responsible(responsible.group("who"))
+        if responsible:
+            if self.directives:
+                self.add_responsible(responsible.group("who"))
+            else:
+                self.problems.append(
+                    Problem(self.source, f"{text!r} before any directive", para.line)
+                )
             return index + 1
         if _DECISION.search(text) and not para.number and not para.bullet:
             self.close_lead_in()
@@ -654,13 +695,29 @@ class _Walker:
         inherited: Deadline | None = None,
     ) -> None:
         text = _tidy(text)
+        responsible: str | None = None
+        who = _INLINE_RESPONSIBLE.search(text)
+        if who and who.start() > 0:
+            responsible = _who(who.group("who")) or None
+            text = _tidy(text[: who.start()])
+        text, labelled = extract_deadline(text, self.date)
+        text = _tidy(text)
         if not text:
             return
         addressees = self.addressees
         own = _own_addressee(text)
         if own:
             addressees = own
-        deadline = find_inline_deadline(text, self.date) or inherited or Deadline.none()
+        deadline = (
+            labelled
+            or find_inline_deadline(text, self.date)
+            or trailing_term(text, self.date)
+            or inherited
+            or Deadline.none()
+        )
+        heading = self.heading_number
+        if number and heading and not heading[:1].isdigit() and "." not in number != heading:
+            number = f"{heading}.{number}"  # "II." then "1)": II.1
         if len(text) > MAX_DIRECTIVE_CHARS:
             self.problems.append(
                 Problem(
@@ -680,6 +737,7 @@ class _Walker:
             deadline=deadline,
             context=context,
             line=para.line,
+            responsible=responsible,
         )
         self.directives.append(directive)
         self.deadline_open = False
@@ -727,12 +785,23 @@ class _Walker:
     def add_responsible(self, who: str) -> None:
         """ "Ответственные: …" after a directive names who must act when no heading did."""
         last = self.directives[-1]
+        who = _who(who)
+        responsible = f"{last.responsible}; {who}" if last.responsible else who
+        self.directives[-1] = replace(last, responsible=responsible)
         if not last.addressees:
-            self.directives[-1] = replace(last, addressees=_split_addressees(who.rstrip(".")))
+            self.directives[-1] = replace(
+                self.directives[-1], addressees=_split_addressees(who.rstrip("."))
+            )
 
     def extend_last(self, para: _Para) -> None:
         last = self.directives[-1]
         self.directives[-1] = replace(last, text=_tidy(f"{last.text} {para.text}"))
+
+
+def _who(text: str) -> str:
+    """ "Петрова Н. В., ММС." → "Петрова Н. В., ММС": the end dot unless it ends an initial."""
+    text = _tidy(text)
+    return text if re.search(r"(?<![\w.])[А-ЯЁA-Z]\.$", text) else text.rstrip(".")
 
 
 def _has_sub_items(para: _Para, paras: Sequence[_Para], index: int) -> bool:
