@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from avgust._parse import display_path, parse_file
-from avgust._read import discover_sources
+from avgust._metadata import load_sidecar
+from avgust._parse import display_path, ocr_problems, parse_source
+from avgust._read import discover_sources, read_source
 from avgust._types import AvgustError, DeadlineKind, Problem, Resolution, Severity
 
 
@@ -21,6 +22,8 @@ class FileReport:
     unparsed: int
     problems: tuple[Problem, ...]
     slug: str | None = None
+    ocr_pages: tuple[int, ...] = ()  # pages recognised by Tesseract (a scanned PDF)
+    ocr_confidence: float | None = None  # their mean word confidence, 0..100
 
     @property
     def errors(self) -> int:
@@ -32,9 +35,11 @@ class FileReport:
 
 
 def parse_all(
-    paths: Sequence[Path], root: Path | None = None
+    paths: Sequence[Path], root: Path | None = None, *, cache_dir: Path | None = None
 ) -> tuple[list[Resolution], list[FileReport]]:
     """Parse every file; a file that fails is reported and the others go on.
+
+    ``cache_dir`` keeps OCR results, so that a scanned PDF is recognised only once.
 
     Two files that claim the same slug are both reported; only the first is kept.
     """
@@ -44,14 +49,15 @@ def parse_all(
     for path in paths:
         name = display_path(path, root)
         try:
-            resolution, problems = parse_file(path, root=root)
+            source = read_source(path, cache_dir=cache_dir)
+            resolution, problems = parse_source(source, load_sidecar(path), root=root)
         except AvgustError as error:
             problem = error.as_problem()
             if error.path is not None:  # the source or its sidecar, named like the others
                 problem = replace(problem, path=display_path(Path(error.path), root))
             reports.append(FileReport(name, 0, 0, 0, (problem,)))
             continue
-        problems = list(problems)
+        problems = [*problems, *ocr_problems(source, name)]
         if resolution.slug in owners:
             problems.append(
                 Problem(
@@ -73,13 +79,18 @@ def parse_all(
                 sum(k is DeadlineKind.UNPARSED for k in deadlines),
                 tuple(problems),
                 resolution.slug,
+                source.ocr_pages,
+                source.ocr_confidence,
             )
         )
     return resolutions, reports
 
 
-def check_sources(directory: Path, root: Path | None = None) -> list[FileReport]:
+def check_sources(
+    directory: Path, root: Path | None = None, *, cache_dir: Path | None = None
+) -> list[FileReport]:
     """Reports for every source document in ``directory``."""
     if not directory.is_dir():
         raise AvgustError("not a folder of source documents", directory)
-    return parse_all(discover_sources(directory, convertible=True), root=root)[1]
+    paths = discover_sources(directory, convertible=True)
+    return parse_all(paths, root=root, cache_dir=cache_dir)[1]

@@ -86,12 +86,16 @@ _RESPONSIBLE = re.compile(
 #: "… . Ответственные: Петрова Н. В." (or in parentheses) at the end of a directive.
 _INLINE_RESPONSIBLE = re.compile(
     r"(?:^|(?<=[.;,)])|\s[-–—])\s*\(?\s*(?:ответственн\w*|исполнител\w*)\s*[:–—-]\s*"
-    r"(?P<who>[^()]+?)\s*\)?\s*[.;]?$",
+    r"(?P<who>[^()]+?)\s*\)?\s*;?$",
     re.IGNORECASE,
 )
 #: Addressee headings numbered "I.", "IV." or "А.", "Б." (not initials: "А. С. Пушкин").
 _SECTION_NUMBER = re.compile(
     r"^(?P<n>(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})|[А-ЖA-F])\.\s+(?![А-ЯЁA-Z]\.)(?=[«\"А-ЯЁA-Z][^.\s]{2})"
+)
+_BARE_LABEL = re.compile(
+    r"(?:(?<=[.;,])|^)\s*срок\w*(?:\s+(?:исполнения|выполнения|реализации))?\s*[:–—-]?\s*$",
+    re.IGNORECASE,
 )
 _PUBLICATION = re.compile(
     r"^(?:опубликовано|дата\s+(?:публикации|размещения)|обновлено|размещено)\b", re.IGNORECASE
@@ -129,10 +133,36 @@ class _Para:
     marker: str = ""  # the bullet character ("-", "•", "а)" → ")"), "" for none
 
 
-def parse_file(path: Path, root: Path | None = None) -> tuple[Resolution, list[Problem]]:
-    """Read, parse and apply the sidecar of one source document."""
-    source = read_source(path)
-    return parse_source(source, load_sidecar(path), root=root)
+def parse_file(
+    path: Path, root: Path | None = None, *, cache_dir: Path | None = None
+) -> tuple[Resolution, list[Problem]]:
+    """Read, parse and apply the sidecar of one source document.
+
+    ``cache_dir`` keeps OCR results of scanned PDFs; an OCR'd document gets a warning
+    naming the pages and Tesseract's mean confidence.
+    """
+    source = read_source(path, cache_dir=cache_dir)
+    resolution, problems = parse_source(source, load_sidecar(path), root=root)
+    return resolution, [*problems, *ocr_problems(source, resolution.source)]
+
+
+def ocr_problems(source: SourceText, name: str) -> list[Problem]:
+    """A warning for a document whose text (some of it) was recognised by OCR."""
+    if not source.ocr_pages:
+        return []
+    pages = ", ".join(map(str, source.ocr_pages))
+    confidence = (
+        f"mean confidence {source.ocr_confidence:.0f}%"
+        if source.ocr_confidence is not None
+        else "no words recognised"
+    )
+    return [
+        Problem(
+            name,
+            f"OCR (Tesseract, rus) of page{'s' if len(source.ocr_pages) > 1 else ''} {pages}: "
+            f"{confidence}; check the text against the scan",
+        )
+    ]
 
 
 def parse_source(
@@ -575,7 +605,11 @@ class _Walker:
         if self.lead_in and self.in_scope(para):
             self.emit_under_lead_in(para, paras, index)
             return index + 1
-        if text.endswith(":") and (not para.bullet or _has_sub_items(para, paras, index)):
+        if (
+            text.endswith(":")
+            and not _BARE_LABEL.search(text)  # "… педагогов. Срок исполнения:" + a deadline line
+            and (not para.bullet or _has_sub_items(para, paras, index))
+        ):
             self.open_lead_in(para)
             return index + 1
         if para.number and ":" in text[:-1] and self.split_inline_lead_in(para):
@@ -762,13 +796,28 @@ class _Walker:
             return
         deadline = parse_deadline(para.text, self.date)
         last = self.directives[-1]
+        if last.order not in self.explicit_deadline and last.deadline.kind is DeadlineKind.UNPARSED:
+            # "…; срок – с 1" + "сентября 2023 г.;": a labelled deadline wrapped onto this line
+            joined = parse_deadline(f"{last.deadline.raw} {para.text}", self.date)
+            if joined.kind is not DeadlineKind.UNPARSED:
+                self.explicit_deadline.add(last.order)
+                self.directives[-1] = replace(last, deadline=joined)
+                self.deadline_open = True
+                self.problems[:] = [
+                    p
+                    for p in self.problems
+                    if not (p.line == last.line and "unparsed" in p.message)
+                ]
+                return
         if last.order in self.explicit_deadline:
             self.problems.append(
                 Problem(self.source, f"second deadline {para.text!r} for one directive", para.line)
             )
             return
         self.explicit_deadline.add(last.order)
-        self.directives[-1] = replace(last, deadline=deadline)
+        # "… педагогов. Срок исполнения:" with the deadline on the next line (a wrapped scan)
+        text = _BARE_LABEL.sub("", last.text) or last.text
+        self.directives[-1] = replace(last, deadline=deadline, text=text)
         self.deadline_open = True
         self.report_deadline(self.directives[-1], para.line)
 

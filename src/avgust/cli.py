@@ -87,7 +87,7 @@ def parse(
     failed = False
     for path in files:
         try:
-            resolution, problems = parse_file(path, root=config.root)
+            resolution, problems = parse_file(path, root=config.root, cache_dir=config.cache_dir)
         except AvgustError as error:
             _console(stderr=True).print(Text(f"error: {_printable(str(error))}"))
             failed = True
@@ -120,6 +120,8 @@ def _print_resolution(resolution: Resolution) -> None:
         echo(f"  {directive.number or '•':>6}  {directive.text}")
         if directive.deadline.raw:
             echo(f"          срок: {directive.deadline.raw} [{directive.deadline.kind}]")
+        if directive.responsible:
+            echo(f"          ответственные: {directive.responsible}")
     echo("")
 
 
@@ -135,14 +137,16 @@ def check(
 
     config = load_config()
     try:
-        reports = check_sources(directory or config.resolutions_dir, root=config.root)
+        reports = check_sources(
+            directory or config.resolutions_dir, root=config.root, cache_dir=config.cache_dir
+        )
     except AvgustError as error:
         raise _fail(error) from error
     if as_json:
         _print_json([to_dict(report) for report in reports])
     else:
         console = _console()
-        table = Table("file", "directives", "deadlines", "unparsed", "errors", "warnings")
+        table = Table("file", "directives", "deadlines", "unparsed", "errors", "warnings", "OCR")
         for report in reports:
             _row(
                 table,
@@ -152,6 +156,9 @@ def check(
                 str(report.unparsed),
                 str(report.errors),
                 str(report.warnings),
+                f"{len(report.ocr_pages)} p., {report.ocr_confidence or 0:.0f}%"
+                if report.ocr_pages
+                else "",
             )
         console.print(table)
         for report in reports:

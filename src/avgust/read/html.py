@@ -129,7 +129,7 @@ def _main_block(root: Any) -> Any:
     except Exception:
         return body
     # readability drops short pages and plan tables now and then: keep the body then
-    if len(chosen.text_content().strip()) < 0.5 * len(text.strip()):
+    if len(chosen.text_content().strip()) < 0.8 * len(text.strip()):
         return body
     return chosen
 

@@ -1,0 +1,171 @@
+"""The same resolution as .txt, .docx, .doc, .odt, .rtf, .html and a scanned .pdf gives the
+same directives — read by the real LibreOffice and the real Tesseract, no mocks."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+
+import pytest
+
+from avgust._parse import parse_file, parse_source
+from avgust._read import read_source
+from avgust._types import Directive, SourceText
+from avgust.read.office import convert
+from tests.formats import (
+    DATA,
+    TEXT,
+    docx_bytes,
+    html_bytes,
+    needs_soffice,
+    needs_tesseract,
+    scan_pdf_bytes,
+)
+
+
+@pytest.fixture(scope="session")
+def formats(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The resolution in every format (LibreOffice and the scan made once per session)."""
+    folder = tmp_path_factory.mktemp("formats")
+    files = {"txt": folder / "resolution.txt", "docx": folder / "resolution.docx"}
+    files["txt"].write_text(TEXT, encoding="utf-8")
+    files["docx"].write_bytes(docx_bytes())
+    (folder / "numbered.docx").write_bytes(docx_bytes(word_numbering=True))
+    files["html"] = folder / "resolution.html"
+    files["html"].write_bytes(html_bytes())
+    files["pdf"] = folder / "scan.pdf"
+    files["pdf"].write_bytes(scan_pdf_bytes())
+    return files
+
+
+@pytest.fixture(scope="session")
+def office(formats: dict[str, Path]) -> dict[str, Path]:
+    """.doc, .odt and .rtf converted from the .docx (and from the Word-numbered .docx)."""
+    folder = formats["docx"].parent
+    out: dict[str, Path] = {}
+    for source in ("resolution", "numbered"):
+        data = (folder / f"{source}.docx").read_bytes()
+        for fmt in ("doc", "odt", "rtf"):
+            path = folder / f"{source}.{fmt}"
+            path.write_bytes(convert(data, ".docx", path, to=fmt))
+            out[f"{source}.{fmt}"] = path
+    return out
+
+
+def key(d: Directive) -> tuple[object, ...]:
+    return (d.number, d.addressees, d.text, d.deadline, d.responsible)
+
+
+def directives(path: Path, cache: Path | None = None) -> tuple[Directive, ...]:
+    source = read_source(path, cache_dir=cache)
+    resolution, _ = parse_source(source)
+    return resolution.directives
+
+
+def test_the_text_itself_parses_right(formats: dict[str, Path]) -> None:
+    resolution, problems = parse_file(formats["txt"])
+    assert resolution.date == "2023-08-25"
+    assert resolution.district == "Таловский район"
+    assert "августа" not in resolution.title  # the date line is not part of the title
+    got = {d.number: d for d in resolution.directives}
+    assert list(got) == ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3"]
+    assert got["1.1"].text.endswith("среднего общего образования.")
+    assert (got["1.1"].deadline.kind, got["1.1"].deadline.start) == ("month", "2023-09-01")
+    assert (got["1.2"].deadline.kind, got["1.2"].deadline.end) == ("range", "2023-12-31")
+    assert got["1.3"].responsible == "Петрова Н. В., Сидоров А. А."
+    assert "Ответственные" not in got["1.3"].text
+    assert got["2.1"].deadline.end == "2023-09-15"
+    assert got["2.1"].text.endswith("на 2023-2024 учебный год.")
+    assert (got["2.2"].deadline.start, got["2.2"].deadline.end) == ("2023-09-01", None)
+    assert got["2.3"].deadline.kind == "recurring"
+    assert got["2.3"].responsible == "Руководители общеобразовательных организаций"
+    assert (got["3.1"].deadline.kind, got["3.1"].deadline.raw) == (
+        "other",
+        "в соответствии с графиком",
+    )
+    assert got["3.2"].deadline.raw == "Срок исполнения: декабрь 2023 г., май 2024 г."
+    assert got["3.2"].deadline.end == "2024-05-31"
+    assert got["3.3"].text == "Подготовить сборник лучших практик воспитательной работы."
+    assert got["3.3"].deadline.end == "2024-04-01"
+    assert [str(p) for p in problems if "region" not in p.message] == []
+
+
+def test_docx_gives_the_same_directives(formats: dict[str, Path]) -> None:
+    assert list(map(key, directives(formats["docx"]))) == list(map(key, directives(formats["txt"])))
+
+
+@needs_soffice
+@pytest.mark.parametrize("fmt", ["doc", "odt", "rtf"])
+def test_libreoffice_formats_give_the_same_directives(
+    formats: dict[str, Path], office: dict[str, Path], fmt: str
+) -> None:
+    source = read_source(office[f"resolution.{fmt}"])
+    assert (source.format, source.encoding) == (fmt, fmt)
+    assert list(map(key, parse_source(source)[0].directives)) == list(
+        map(key, directives(formats["txt"]))
+    )
+
+
+@needs_soffice
+@pytest.mark.parametrize("fmt", ["doc", "odt", "rtf"])
+def test_word_list_numbering_survives_conversion(office: dict[str, Path], fmt: str) -> None:
+    lines = read_source(office[f"numbered.{fmt}"]).text.splitlines()
+    headings = [line for line in lines if line.endswith(":") and line[:1].isdigit()]
+    assert [h.split()[0] for h in headings] == ["1.", "2.", "3."]
+
+
+def test_html_page_gives_the_same_directives_without_its_chrome(formats: dict[str, Path]) -> None:
+    source = read_source(formats["html"])
+    assert (source.format, source.encoding) == ("html", "cp1251")
+    for chrome in ("Главная", "Опубликовано", "Просмотров", "Поделиться", "Метрика", "©"):
+        assert chrome not in source.text
+    resolution, _ = parse_source(source)
+    assert resolution.date == "2023-08-25"  # not the page's "Опубликовано: 01.09.2023"
+    assert list(map(key, resolution.directives)) == list(map(key, directives(formats["txt"])))
+
+
+def test_suffix_htm_is_html(tmp_path: Path) -> None:
+    path = tmp_path / "page.HTM"
+    path.write_bytes("<html><body><p>Решение</p><ul><li>пункт</li></ul></body></html>".encode())
+    assert read_source(path).text == "Решение\n\n- пункт"
+
+
+@needs_tesseract
+def test_scanned_pdf_is_recognised_and_cached(formats: dict[str, Path], tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    source = read_source(formats["pdf"], cache_dir=cache)
+    assert source.encoding == "pdf+ocr"
+    assert source.ocr_pages == (1,)
+    assert source.ocr_confidence is not None and source.ocr_confidence > 80
+    scanned = parse_source(source)[0].directives
+    expected = directives(formats["txt"])
+    assert len(scanned) == len(expected)
+    for got, want in zip(scanned, expected, strict=True):
+        ratio = difflib.SequenceMatcher(None, got.text, want.text).ratio()
+        assert ratio > 0.95, (got.text, want.text)
+        assert got.deadline.end == want.deadline.end
+    # the cache: one file named by the sha256; a second read takes it and runs no OCR
+    (entry,) = (cache / "ocr").iterdir()
+    import hashlib
+
+    assert entry.name == hashlib.sha256(formats["pdf"].read_bytes()).hexdigest() + ".json"
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    data["pages"] = ["Текст из кэша"]
+    entry.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert read_source(formats["pdf"], cache_dir=cache).text == "Текст из кэша"
+
+
+@needs_tesseract
+def test_check_reports_ocr_and_its_confidence(formats: dict[str, Path], tmp_path: Path) -> None:
+    from avgust._check import parse_all
+
+    _, (report,) = parse_all([formats["pdf"]], cache_dir=tmp_path)
+    (problem,) = [p for p in report.problems if "OCR" in p.message]
+    assert "mean confidence" in problem.message and "of page 1:" in problem.message
+    assert report.ocr_confidence is not None
+
+
+def test_the_fixture_text_is_the_one_in_data() -> None:
+    assert (DATA / "resolution.txt").read_text(encoding="utf-8") == TEXT
+    assert isinstance(read_source(DATA / "resolution.txt"), SourceText)
