@@ -169,3 +169,78 @@ def test_check_reports_ocr_and_its_confidence(formats: dict[str, Path], tmp_path
 def test_the_fixture_text_is_the_one_in_data() -> None:
     assert (DATA / "resolution.txt").read_text(encoding="utf-8") == TEXT
     assert isinstance(read_source(DATA / "resolution.txt"), SourceText)
+
+
+# --- plan tables ------------------------------------------------------------------------
+
+PLAN = [
+    ("Провести августовские совещания педагогов", "август 2023 г.", "Отдел образования"),
+    ("Утвердить планы работы методических объединений", "до 15.09.2023", "ММЦ"),
+    ("Организовать мониторинг адаптации первоклассников", "октябрь 2023 г.", "Руководители ОО"),
+    ("Провести школьный этап олимпиады", "сентябрь–октябрь 2023 г.", "Руководители ОО"),
+    ("Провести муниципальный этап олимпиады", "ноябрь–декабрь 2023 г.", "Отдел образования"),
+    ("Организовать курсы повышения квалификации", "в течение года", "ММЦ"),
+    ("Провести конкурс «Учитель года»", "февраль 2024 г.", "Отдел образования, ММЦ"),
+    ("Провести пробные экзамены в 9 классах", "декабрь 2023 г., март 2024 г.", "Руководители ОО"),
+    ("Провести совещания по итогам четверти", "ежеквартально", "Руководители ОО"),
+    ("Обновить сайты образовательных организаций", "постоянно", "Руководители ОО"),
+    ("Подготовить публичный доклад", "до 01.08.2024", "Отдел образования"),
+    ("Организовать летнюю оздоровительную кампанию", "июнь–август 2024 г.", "Руководители ОО"),
+]
+
+
+def plan_docx(path: Path) -> Path:
+    """A 12-row plan table with a section row; columns: №, Срок, Мероприятие, Ответственные."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("РЕШЕНИЕ августовской конференции педагогов Таловского района")
+    document.add_paragraph("от 25 августа 2023 года")
+    document.add_paragraph("Конференция решила утвердить план мероприятий:")
+    table = document.add_table(rows=2 + len(PLAN), cols=4)
+    for i, head in enumerate(("№ п/п", "Сроки исполнения", "Мероприятие", "Ответственные")):
+        table.cell(0, i).text = head
+    section = table.cell(1, 0).merge(table.cell(1, 3))
+    section.text = "Организационные мероприятия"
+    for row, (task, deadline, who) in enumerate(PLAN, start=2):
+        for col, text in enumerate((f"{row - 1}.", deadline, task, who)):
+            table.cell(row, col).text = text
+    document.save(str(path))
+    return path
+
+
+def check_plan(resolution_directives: tuple[Directive, ...]) -> None:
+    assert len(resolution_directives) == len(PLAN)  # not 26: «Ответственные» are no directives
+    for directive, (task, deadline, who) in zip(resolution_directives, PLAN, strict=True):
+        assert directive.text.rstrip(".") == task
+        assert directive.responsible == who
+        assert directive.deadline.raw == f"срок: {deadline}"
+        assert directive.deadline.kind.value not in ("unparsed", "none"), deadline
+
+
+def test_docx_plan_table_gives_one_directive_per_row(tmp_path: Path) -> None:
+    check_plan(directives(plan_docx(tmp_path / "plan.docx")))
+
+
+@needs_soffice
+def test_odt_plan_table_gives_one_directive_per_row(tmp_path: Path) -> None:
+    source = plan_docx(tmp_path / "plan.docx")
+    odt = tmp_path / "plan.odt"
+    odt.write_bytes(convert(source.read_bytes(), ".docx", source, to="odt"))
+    check_plan(directives(odt))
+
+
+def test_table_without_plan_header_stays_text(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Показатель", "2023"
+    table.cell(1, 0).text, table.cell(1, 1).text = "Охват", "95 %"
+    document.save(str(tmp_path / "t.docx"))
+    assert read_source(tmp_path / "t.docx").text.split("\n") == [
+        "Показатель",
+        "2023",
+        "Охват",
+        "95 %",
+    ]

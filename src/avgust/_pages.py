@@ -103,6 +103,7 @@ DATA_FIELDS = (
     "addressees",
     "context",
     "text",
+    "responsible",
     "deadline_raw",
     "deadline_kind",
     "deadline_start",
@@ -378,6 +379,8 @@ def _directive_block(c: _Corpus, item: _Item, page: str) -> list[str]:
         "",
     ]
     lines += [f"{p}\n" for p in text[1:]]
+    if directive.responsible and directive.responsible.strip():
+        lines += [f"Ответственные: {md_text(directive.responsible)}", "{: .avg-responsible }", ""]
     meta = _meta_line(c, item, page)
     if meta:
         lines += [meta, "{: .avg-meta }", ""]
@@ -763,7 +766,7 @@ def _chart(c: _Corpus, page: str, by: str) -> str:
 # ---------------------------------------------------------------- deadlines and open data
 
 
-_ONGOING = {DeadlineKind.PERMANENT, DeadlineKind.RECURRING}
+_ONGOING = {DeadlineKind.PERMANENT, DeadlineKind.RECURRING, DeadlineKind.OTHER}
 
 
 def _deadlines_page(c: _Corpus) -> str:
@@ -849,6 +852,7 @@ def _data_records(c: _Corpus, site_url: str | None) -> list[dict[str, Any]]:
                 "addressees": list(d.addressees),
                 "context": d.context,
                 "text": d.text,
+                "responsible": d.responsible,
                 "deadline_raw": d.deadline.raw,
                 "deadline_kind": d.deadline.kind.value,
                 "deadline_start": d.deadline.start,

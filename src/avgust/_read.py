@@ -528,6 +528,20 @@ def _roman(n: int) -> str:
 # --- .pdf ------------------------------------------------------------------------
 
 
+def _scanned(page: Any, text: str) -> bool:
+    """A page to OCR: no text layer, or a few characters of it over an image (a scan
+    stamped "Scanned by …" or with a page number)."""
+    chars = len("".join(text.split()))
+    if chars == 0:
+        return True
+    if chars >= MIN_PAGE_TEXT:
+        return False
+    try:
+        return bool(page.images)
+    except Exception:  # pypdf cannot decode an image: do not guess
+        return False
+
+
 def _pdf_text(
     path: Path, data: bytes, cache_dir: Path | None = None
 ) -> tuple[str, tuple[int, ...], float | None]:
@@ -549,12 +563,13 @@ def _pdf_text(
             texts.append(page.extract_text() or "")
         except Exception as exc:
             raise AvgustError(f"corrupt .pdf, cannot read page {number}: {exc}", path) from exc
-    if any(len("".join(t.split())) < MIN_PAGE_TEXT for t in texts) or not texts:
+    scanned = [_scanned(page, text) for page, text in zip(pages, texts, strict=True)]
+    if any(scanned) or not texts:
         import hashlib
 
         from avgust.read.ocr import recognise
 
-        layer = [t if len("".join(t.split())) >= MIN_PAGE_TEXT else "" for t in texts]
+        layer = ["" if scan else text for scan, text in zip(scanned, texts, strict=True)]
         result = recognise(path, data, layer, hashlib.sha256(data).hexdigest(), cache_dir)
         texts = [
             ocr if len(ocr.strip()) >= len(original.strip()) else original

@@ -77,6 +77,7 @@ class SearchHit:
     themes: tuple[str, ...]
     score: float
     url: str
+    responsible: str | None = None
 
     @classmethod
     def of(cls, record: DirectiveRecord, score: float) -> SearchHit:
@@ -94,6 +95,7 @@ class SearchHit:
             themes=record.themes,
             score=round(score, 4),
             url=record.url,
+            responsible=record.responsible,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -112,6 +114,7 @@ class SearchHit:
             "themes": list(self.themes),
             "score": self.score,
             "url": self.url,
+            "responsible": self.responsible,
         }
 
     to_json = to_dict

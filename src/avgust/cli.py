@@ -230,7 +230,7 @@ def search(
             hit.district or "",
             str(hit.year or ""),
             hit.number or "•",
-            hit.text,
+            f"{hit.text}\nОтветственные: {hit.responsible}" if hit.responsible else hit.text,
             hit.deadline or "",
         )
     _console().print(table)
