@@ -98,7 +98,7 @@ def plan_lines(rows: Sequence[Sequence[str]]) -> list[str] | None:
         line = f"{number}. {task.rstrip(' ;')}"
         deadline = cell(columns.deadline)
         if deadline and deadline != task:
-            line = f"{line.rstrip('.')} (срок: {deadline.rstrip('.')})"
+            line = f"{line.rstrip('.')} (срок: {deadline.rstrip(' ;')})"
         who = cell(columns.responsible)
         if who and who not in (task, deadline):
             line = f"{line.rstrip('.')}. Ответственные: {who.rstrip('.')}"
