@@ -225,6 +225,8 @@ class Sidecar:
     source_url: str | None = None
     notes: str | None = None
     slug: str | None = None
+    retrieved: str | None = None  # ISO date the original was fetched (avgust add)
+    sha256: str | None = None  # of the original as fetched
 
 
 class AvgustError(Exception):

@@ -237,6 +237,51 @@ def search(
 
 
 @app.command()
+def add(
+    sources: Annotated[list[str], typer.Argument(help="Addresses (http/https) or file paths.")],
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Folder of resolutions (default: resolutions/).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be stored; write nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON.")] = False,
+) -> None:
+    """Fetch or copy documents into resolutions/ with a sidecar to check; exit 1 on errors."""
+    from avgust.read.add import add_sources
+
+    config = load_config()
+    results = add_sources(
+        sources,
+        directory or config.resolutions_dir,
+        cache_dir=config.cache_dir,
+        dry_run=dry_run,
+    )
+    reports = [r for r in results if not isinstance(r, AvgustError)]
+    errors = [r for r in results if isinstance(r, AvgustError)]
+    if as_json:
+        _print_json([to_dict(r) for r in reports])
+    else:
+        for report in reports:
+            verb = "would add" if report.dry_run else "added"
+            inferred = ", ".join(
+                f"{key}: {getattr(report, key) or '?'}"
+                for key in ("kind", "district", "region", "date")
+            )
+            typer.echo(
+                _printable(
+                    f"{verb} {report.stored} ({report.format}, {report.size:,} bytes, "
+                    f"{report.directives} directives) and {report.sidecar}\n"
+                    f"  inferred, to check in the sidecar: {inferred}"
+                )
+            )
+    for error in errors:
+        _console(stderr=True).print(Text.assemble(("error:", "red"), f" {_printable(str(error))}"))
+    if errors:
+        raise typer.Exit(code=1)
+
+
+@app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
 ) -> None:
