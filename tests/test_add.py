@@ -159,7 +159,9 @@ def test_redirect_is_followed(server: tuple[str, Server], folder: Path) -> None:
 def test_same_document_twice_is_refused(server: tuple[str, Server], folder: Path) -> None:
     base, _ = server
     add_source(f"{base}/news/reshenie.php?id=7", folder, today=TODAY)
-    with pytest.raises(AvgustError, match="same document is already there as 2023-talovskij.html"):
+    with pytest.raises(
+        AvgustError, match=r"same document is already there as 2023-talovskij\.html"
+    ):
         add_source(f"{base}/old", folder, today=TODAY)
 
 

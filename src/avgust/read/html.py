@@ -29,9 +29,9 @@ from avgust.read.tables import plan_lines
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _CHROME_WORDS = re.compile(
-    r"(?:^|[\s_-])(?:menu|nav|navbar|navigation|breadcrumbs?|footer|header|sidebar|aside|"
-    r"share|social|counter|counters|metrika|banner|comments?|widget|search|cookie|"
-    r"pagination|related|tags|print)(?:$|[\s_-])",
+    r"menu|navbar|navigation|pagenav|breadcrumb|footer|share|social|counter|metrika|"
+    r"sidebar|banner|comment|cookie|widget|visually-impaired|"
+    r"(?:^|[\s_-])(?:nav|header|aside|search|tags|print|related|pagination|hits)(?:$|[\s_-])",
     re.I,
 )
 _DROPPED_TAGS = (
