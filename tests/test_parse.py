@@ -247,7 +247,8 @@ def test_verb_only_bullet_governs_prepositional_items() -> None:
 def test_letter_and_roman_addressee_headings_with_parenthesised_items() -> None:
     text = (
         "РЕШЕНИЕ конференции\n\nот 25.08.2023\n\nКонференция РЕШИЛА:\n"
-        "А. Отделу образования:\n1) провести совещание;\n2) утвердить план (срок: сентябрь 2023 г.).\n"
+        "А. Отделу образования:\n1) провести совещание;\n"
+        "2) утвердить план (срок: сентябрь 2023 г.).\n"
         "Б. Руководителям школ:\nа) обновить сайты школ;\nб) провести собрания.\n"
         "II. Методическому кабинету:\n1) подготовить сборник.\n"
     )
@@ -280,10 +281,12 @@ def test_initials_are_not_a_letter_heading() -> None:
     ],
 )
 def test_date_line_under_the_title(line: str, date: str) -> None:
-    text = f"РЕШЕНИЕ\nавгустовской конференции\n\n{line}\n\nКонференция РЕШИЛА:\n1. Провести семинар.\n"
+    text = f"РЕШЕНИЕ\nавгустовской конференции\n\n{line}\n\nКонференция РЕШИЛА:\n"
+    text += "1. Провести семинар.\n"
     assert parse_text(text)[0].date == date
 
 
 def test_publication_date_is_not_the_conference_date() -> None:
-    text = "Опубликовано: 01.09.2021\nРЕШЕНИЕ конференции\n\nКонференция РЕШИЛА:\n1. Провести семинар.\n"
+    text = "Опубликовано: 01.09.2021\nРЕШЕНИЕ конференции\n\n"
+    text += "Конференция РЕШИЛА:\n1. Провести семинар.\n"
     assert parse_text(text)[0].date is None
