@@ -475,3 +475,11 @@ def test_responsible_line_is_shown_escaped_and_in_open_data(tmp_path: Path) -> N
     assert "responsible" in DATA_FIELDS
     records = json.loads((config.docs_dir / "data" / "directives.json").read_text("utf-8"))
     assert records[0]["responsible"] == who
+
+
+def test_an_html_original_is_published_as_text_not_as_a_page() -> None:
+    from avgust._pages import _Corpus
+
+    resolution, _ = hostile_corpus()
+    page = dataclasses.replace(resolution, source="resolutions/2023-talovskij.html")
+    assert _Corpus.source_path(page) == f"sources/{resolution.slug}.html.txt"

@@ -227,6 +227,9 @@ class _Corpus:
     @staticmethod
     def source_path(res: Resolution) -> str:
         suffix = Path(res.source).suffix.lower()
+        if suffix in (".html", ".htm"):
+            # a district's page with its scripts must not run on this site's origin
+            return f"sources/{res.slug}{suffix}.txt"
         return f"sources/{res.slug}{'.txt' if suffix in _TEXT_SOURCES else suffix}"
 
     def directive_label(self, item: _Item) -> str:

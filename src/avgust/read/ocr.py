@@ -25,6 +25,9 @@ OCR_DPI = 300
 OCR_LANGUAGE = "rus"
 #: Seconds Tesseract may take for one page.
 OCR_PAGE_TIMEOUT = 300
+#: More scanned pages than this are refused: a resolution is a few pages, and OCR takes
+#: about 10 s a page on two cores.
+MAX_OCR_PAGES = 60
 DEBIAN_PACKAGE = "tesseract-ocr-rus"
 #: Bumped when the way text is recognised changes, so old cache entries are not reused.
 _CACHE_VERSION = 1
@@ -95,6 +98,13 @@ def recognise(
         raise AvgustError(f"corrupt .pdf, cannot render it for OCR: {exc}", path) from exc
     pages = list(layer) + [""] * max(0, len(document) - len(layer))
     todo = [i for i, text in enumerate(pages) if not text.strip()]
+    if len(todo) > MAX_OCR_PAGES:
+        document.close()
+        raise AvgustError(
+            f"{len(todo)} scanned pages; OCR reads at most {MAX_OCR_PAGES} "
+            "(is this one resolution?)",
+            path,
+        )
     confidences: list[float] = []
     with _progress(path, len(todo)) as advance:
         for index in todo:
