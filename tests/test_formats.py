@@ -11,7 +11,7 @@ import pytest
 
 from avgust._parse import parse_file, parse_source
 from avgust._read import read_source
-from avgust._types import Directive, SourceText
+from avgust._types import AvgustError, Directive, SourceText
 from avgust.read.office import convert
 from tests.formats import (
     DATA,
@@ -244,3 +244,25 @@ def test_table_without_plan_header_stays_text(tmp_path: Path) -> None:
         "Охват",
         "95 %",
     ]
+
+
+# --- without the tools ------------------------------------------------------------------
+
+
+def test_without_libreoffice_the_error_names_the_file_and_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "решение.odt"
+    path.write_bytes(b"PK\x03\x04 an OpenDocument file")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no soffice on it
+    with pytest.raises(AvgustError, match="install the Debian package libreoffice-writer-nogui"):
+        read_source(path)
+
+
+def test_without_tesseract_the_error_names_the_file_and_the_package(
+    formats: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no tesseract on it
+    with pytest.raises(AvgustError, match="install the Debian package tesseract-ocr-rus") as error:
+        read_source(formats["pdf"], cache_dir=tmp_path)
+    assert error.value.path == str(formats["pdf"])
