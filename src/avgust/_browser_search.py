@@ -341,6 +341,7 @@ def _record(record: DirectiveRecord) -> dict[str, Any]:
         "deadline": record.deadline,
         "themes": list(record.themes),
         "title": record.title,
+        **({"responsible": record.responsible} if record.responsible else {}),
     }
 
 

@@ -105,7 +105,7 @@ def _run(config: Config, site: bool) -> BuildReport:
         report.problems.append(cache_problem)
     with report.stage("parse") as result:
         paths = discover_sources(config.resolutions_dir, convertible=True)
-        resolutions, files = parse_all(paths, root=config.root)
+        resolutions, files = parse_all(paths, root=config.root, cache_dir=config.cache_dir)
         for file in files:
             report.problems.extend(file.problems)
         count = sum(len(r.directives) for r in resolutions)

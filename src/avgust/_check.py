@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from avgust._parse import display_path, parse_file
+from avgust._parse import display_path, read_and_parse
 from avgust._read import discover_sources
 from avgust._types import AvgustError, DeadlineKind, Problem, Resolution, Severity
 
@@ -21,6 +21,8 @@ class FileReport:
     unparsed: int
     problems: tuple[Problem, ...]
     slug: str | None = None
+    ocr_pages: tuple[int, ...] = ()  # pages recognised by Tesseract (a scanned PDF)
+    ocr_confidence: float | None = None  # their mean word confidence, 0..100
 
     @property
     def errors(self) -> int:
@@ -32,9 +34,11 @@ class FileReport:
 
 
 def parse_all(
-    paths: Sequence[Path], root: Path | None = None
+    paths: Sequence[Path], root: Path | None = None, *, cache_dir: Path | None = None
 ) -> tuple[list[Resolution], list[FileReport]]:
     """Parse every file; a file that fails is reported and the others go on.
+
+    ``cache_dir`` keeps OCR results, so that a scanned PDF is recognised only once.
 
     Two files that claim the same slug are both reported; only the first is kept. A
     file whose pages the page writer would refuse (:func:`check_resolution`) is
@@ -48,14 +52,13 @@ def parse_all(
     for path in paths:
         name = display_path(path, root)
         try:
-            resolution, problems = parse_file(path, root=root)
+            resolution, problems, source = read_and_parse(path, root, cache_dir=cache_dir)
         except AvgustError as error:
             problem = error.as_problem()
             if error.path is not None:  # the source or its sidecar, named like the others
                 problem = replace(problem, path=display_path(Path(error.path), root))
             reports.append(FileReport(name, 0, 0, 0, (problem,)))
             continue
-        problems = list(problems)
         refused = check_resolution(resolution)  # its pages would not be written: left out
         problems += [replace(p, path=name) for p in refused]
         if not refused and resolution.slug in owners:
@@ -79,13 +82,18 @@ def parse_all(
                 sum(k is DeadlineKind.UNPARSED for k in deadlines),
                 tuple(problems),
                 resolution.slug,
+                source.ocr_pages,
+                source.ocr_confidence,
             )
         )
     return resolutions, reports
 
 
-def check_sources(directory: Path, root: Path | None = None) -> list[FileReport]:
+def check_sources(
+    directory: Path, root: Path | None = None, *, cache_dir: Path | None = None
+) -> list[FileReport]:
     """Reports for every source document in ``directory``."""
     if not directory.is_dir():
         raise AvgustError("not a folder of source documents", directory)
-    return parse_all(discover_sources(directory, convertible=True), root=root)[1]
+    paths = discover_sources(directory, convertible=True)
+    return parse_all(paths, root=root, cache_dir=cache_dir)[1]

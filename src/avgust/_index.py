@@ -83,6 +83,7 @@ class DirectiveRecord:
     text: str
     context: str | None
     url: str  # relative to the site root: resolutions/<slug>/#<anchor>
+    responsible: str | None = None  # "Ответственные: …" as written
 
     @classmethod
     def of(cls, resolution: Resolution, directive: Directive) -> DirectiveRecord:
@@ -101,6 +102,7 @@ class DirectiveRecord:
             text=directive.text,
             context=directive.context,
             url=directive_url(resolution.slug, directive.anchor),
+            responsible=directive.responsible,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -119,6 +121,7 @@ class DirectiveRecord:
             "text": self.text,
             "context": self.context,
             "url": self.url,
+            "responsible": self.responsible,
         }
 
     @classmethod
@@ -138,6 +141,7 @@ class DirectiveRecord:
             text=str(data["text"]),
             context=data.get("context"),
             url=str(data["url"]),
+            responsible=data.get("responsible"),
         )
 
     @property

@@ -108,6 +108,7 @@ DATA_FIELDS = (
     "addressees",
     "context",
     "text",
+    "responsible",
     "deadline_raw",
     "deadline_kind",
     "deadline_start",
@@ -231,6 +232,9 @@ class _Corpus:
     @staticmethod
     def source_path(res: Resolution) -> str:
         suffix = Path(res.source).suffix.lower()
+        if suffix in (".html", ".htm"):
+            # a district's page with its scripts must not run on this site's origin
+            return f"sources/{res.slug}{suffix}.txt"
         return f"sources/{res.slug}{'.txt' if suffix in _TEXT_SOURCES else suffix}"
 
     def directive_label(self, item: _Item) -> str:
@@ -399,6 +403,8 @@ def _directive_block(c: _Corpus, item: _Item, page: str) -> list[str]:
         "",
     ]
     lines += [f"{p}\n" for p in text[1:]]
+    if directive.responsible and directive.responsible.strip():
+        lines += [f"Ответственные: {md_text(directive.responsible)}", "{: .avg-responsible }", ""]
     meta = _meta_line(c, item, page)
     if meta:
         lines += [meta, "{: .avg-meta }", ""]
@@ -784,7 +790,7 @@ def _chart(c: _Corpus, page: str, by: str) -> str:
 # ---------------------------------------------------------------- deadlines and open data
 
 
-_ONGOING = {DeadlineKind.PERMANENT, DeadlineKind.RECURRING}
+_ONGOING = {DeadlineKind.PERMANENT, DeadlineKind.RECURRING, DeadlineKind.OTHER}
 
 
 def _deadlines_page(c: _Corpus) -> str:
@@ -870,6 +876,7 @@ def _data_records(c: _Corpus, site_url: str | None) -> list[dict[str, Any]]:
                 "addressees": list(d.addressees),
                 "context": d.context,
                 "text": d.text,
+                "responsible": d.responsible,
                 "deadline_raw": d.deadline.raw,
                 "deadline_kind": d.deadline.kind.value,
                 "deadline_start": d.deadline.start,

@@ -80,6 +80,7 @@ class SearchHit:
     themes: tuple[str, ...]
     score: float
     url: str
+    responsible: str | None = None
 
     @classmethod
     def of(cls, record: DirectiveRecord, score: float) -> SearchHit:
@@ -97,6 +98,7 @@ class SearchHit:
             themes=record.themes,
             score=round(score, 4),
             url=record.url,
+            responsible=record.responsible,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -115,6 +117,7 @@ class SearchHit:
             "themes": list(self.themes),
             "score": self.score,
             "url": self.url,
+            "responsible": self.responsible,
         }
 
     to_json = to_dict
