@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from avgust.add import add_sources
 from avgust.config import Config, load_config
 from avgust.errors import AvgustError, Severity
 from avgust.index.embed import get_embedder
@@ -102,7 +103,7 @@ def parse(
     failed = False
     for path in files:
         try:
-            resolution, problems = parse_file(path, root=config.root)
+            resolution, problems = parse_file(path, root=config.root, cache_dir=config.cache_dir)
         except AvgustError as error:
             _console(stderr=True).print(Text(f"error: {_printable(str(error))}"))
             failed = True
@@ -135,6 +136,8 @@ def _print_resolution(resolution: Resolution) -> None:
         echo(f"  {directive.number or '•':>6}  {directive.text}")
         if directive.deadline.raw:
             echo(f"          срок: {directive.deadline.raw} [{directive.deadline.kind}]")
+        if directive.responsible:
+            echo(f"          ответственные: {directive.responsible}")
     echo("")
 
 
@@ -155,7 +158,7 @@ def check(
         _print_json([to_dict(report) for report in reports])
     else:
         console = _console()
-        table = Table("file", "directives", "deadlines", "unparsed", "errors", "warnings")
+        table = Table("file", "directives", "deadlines", "unparsed", "errors", "warnings", "OCR")
         for report in reports:
             _row(
                 table,
@@ -165,6 +168,9 @@ def check(
                 str(report.unparsed),
                 str(report.errors),
                 str(report.warnings),
+                f"{len(report.ocr_pages)} p., {report.ocr_confidence or 0:.0f}%"
+                if report.ocr_pages
+                else "",
             )
         console.print(table)
         for report in reports:
@@ -236,10 +242,53 @@ def search(
             hit.district or "",
             str(hit.year or ""),
             hit.number or "•",
-            hit.text,
+            f"{hit.text}\nОтветственные: {hit.responsible}" if hit.responsible else hit.text,
             hit.deadline or "",
         )
     _console().print(table)
+
+
+@app.command()
+def add(
+    sources: Annotated[list[str], typer.Argument(help="Addresses (http/https) or file paths.")],
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Folder of resolutions (default: resolutions/).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be stored; write nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the reports as JSON.")] = False,
+) -> None:
+    """Fetch or copy documents into resolutions/ with a sidecar to check; exit 1 on errors."""
+    config = _config()
+    results = add_sources(
+        sources,
+        directory or config.resolutions_dir,
+        cache_dir=config.cache_dir,
+        dry_run=dry_run,
+    )
+    reports = [r for r in results if not isinstance(r, AvgustError)]
+    errors = [r for r in results if isinstance(r, AvgustError)]
+    if as_json:
+        _print_json([to_dict(r) for r in reports])
+    else:
+        for report in reports:
+            verb = "would add" if report.dry_run else "added"
+            inferred = ", ".join(
+                f"{key}: {getattr(report, key) or '?'}"
+                for key in ("kind", "district", "region", "date")
+            )
+            typer.echo(
+                _printable(
+                    f"{verb} {report.stored} ({report.format}, {report.size:,} bytes, "
+                    f"{report.directives} directives) and {report.sidecar}\n"
+                    f"  inferred, to check in the sidecar: {inferred}"
+                )
+            )
+    for error in errors:
+        _console(stderr=True).print(Text.assemble(("error:", "red"), f" {_printable(str(error))}"))
+    if errors:
+        raise typer.Exit(code=1)
 
 
 @app.command()

@@ -93,7 +93,10 @@ def build_lock(config: Config) -> Iterator[None]:
 def check_documents(config: Config, directory: Path | None = None) -> list[FileReport]:
     """`avgust check`: every source document read, parsed and held to what the build needs."""
     return check_sources(
-        directory or config.resolutions_dir, root=config.root, accept=check_resolution
+        directory or config.resolutions_dir,
+        root=config.root,
+        accept=check_resolution,
+        cache_dir=config.cache_dir,
     )
 
 
@@ -114,7 +117,9 @@ def _run(config: Config, site: bool, embedder: Embedder | None) -> BuildReport:
         report.problems.append(cache_problem)
     with report.stage("parse") as result:
         paths = discover_sources(config.resolutions_dir, convertible=True)
-        resolutions, files = parse_all(paths, root=config.root, accept=check_resolution)
+        resolutions, files = parse_all(
+            paths, root=config.root, accept=check_resolution, cache_dir=config.cache_dir
+        )
         for file in files:
             report.problems.extend(file.problems)
         count = sum(len(r.directives) for r in resolutions)

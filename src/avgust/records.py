@@ -25,6 +25,7 @@ class DeadlineKind(enum.StrEnum):
     DURING_YEAR = "during_year"  # "в течение года": relative to the resolution date
     PERMANENT = "permanent"  # "постоянно"
     RECURRING = "recurring"  # "ежегодно", "ежеквартально"
+    OTHER = "other"  # "в соответствии с графиком": set elsewhere, raw kept
     NONE = "none"  # no deadline given
     UNPARSED = "unparsed"  # a deadline is written but could not be read
 
@@ -77,6 +78,7 @@ class Directive:
     context: str | None = None
     line: int = 0
     themes: tuple[str, ...] = ()
+    responsible: str | None = None  # "Ответственные: …" as written
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Directive:
@@ -90,6 +92,7 @@ class Directive:
             context=data.get("context"),
             line=int(data.get("line", 0)),
             themes=tuple(data.get("themes", ())),
+            responsible=data.get("responsible"),
         )
 
 
@@ -176,8 +179,10 @@ class SourceText:
 
     path: Path
     text: str
-    encoding: str  # "utf-8", "cp1251", "docx", "pdf" …
-    format: str  # "txt" | "md" | "docx" | "pdf"
+    encoding: str  # "utf-8", "cp1251", "docx", "pdf", "pdf+ocr", "doc" …
+    format: str  # "txt" | "md" | "docx" | "pdf" | "doc" | "odt" | "rtf" | "html"
+    ocr_pages: tuple[int, ...] = ()  # pages of a scanned PDF read by Tesseract (1-based)
+    ocr_confidence: float | None = None  # Tesseract's mean word confidence (0..100)
 
 
 @dataclass(frozen=True)
@@ -192,6 +197,8 @@ class Sidecar:
     source_url: str | None = None
     notes: str | None = None
     slug: str | None = None
+    retrieved: str | None = None  # ISO date the original was fetched (avgust add)
+    sha256: str | None = None  # of the original as fetched
 
 
 def to_dict(record: Any) -> Any:

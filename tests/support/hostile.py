@@ -160,11 +160,11 @@ def _specs() -> list[_Spec]:
         _huge_text,
     )
     add(
-        Case("PDF, one blank page", "blank.pdf", "no text layer (scanned PDF?); run OCR"),
+        Case("PDF, one blank page", "blank.pdf", "no text layer and OCR found none"),
         lambda: _pdf_bytes(image=False),
     )
     add(
-        Case("PDF, an image only", "scan.pdf", "no text layer (scanned PDF?); run OCR"),
+        Case("PDF, an image only", "scan.pdf", "no text layer and OCR found none"),
         lambda: _pdf_bytes(image=True),
     )
     add(
@@ -176,7 +176,7 @@ def _specs() -> list[_Spec]:
         lambda: (good := _docx_bytes(resolution("Таловского")))[: len(good) // 2],
     )
     add(
-        Case("old Word .doc", "old.doc", "unsupported file type '.doc' (save it as .docx)"),
+        Case("corrupt old Word .doc", "old.doc", "LibreOffice could not convert the file to .docx"),
         bytes.fromhex("d0cf11e0a1b11ae1") + bytes(512),
     )
     add(

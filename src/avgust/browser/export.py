@@ -85,6 +85,7 @@ RECORD_FIELDS = (
     "deadline",
     "themes",
     "title",
+    "responsible",
 )
 
 

@@ -44,6 +44,7 @@ class DirectiveRecord:
     line: int = 0
     deadline_start: str | None = None
     deadline_end: str | None = None
+    responsible: str | None = None  # "Ответственные: …" as written
 
     @classmethod
     def of(cls, resolution: Resolution, directive: Directive) -> DirectiveRecord:
@@ -70,6 +71,7 @@ class DirectiveRecord:
             line=directive.line,
             deadline_start=directive.deadline.start,
             deadline_end=directive.deadline.end,
+            responsible=directive.responsible,
         )
 
     def view(self, names: Sequence[str]) -> dict[str, Any]:
@@ -107,6 +109,7 @@ class DirectiveRecord:
             line=int(data.get("line", 0)),
             deadline_start=data.get("deadline_start"),
             deadline_end=data.get("deadline_end"),
+            responsible=data.get("responsible"),
         )
 
     @property

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from avgust.errors import Problem, Severity, SourceError
-from avgust.parse.parser import parse_file
+from avgust.parse.parser import read_and_parse
 from avgust.read.sources import discover_sources
 from avgust.records import DeadlineKind, Resolution
 from avgust.util.fs import display_path
@@ -23,6 +23,8 @@ class FileReport:
     unparsed: int
     problems: tuple[Problem, ...]
     slug: str | None = None
+    ocr_pages: tuple[int, ...] = ()  # pages recognised by Tesseract (a scanned PDF)
+    ocr_confidence: float | None = None  # their mean word confidence, 0..100
 
     @property
     def errors(self) -> int:
@@ -38,9 +40,15 @@ Accept = Callable[[Resolution], list[Problem]]
 
 
 def parse_all(
-    paths: Sequence[Path], root: Path | None = None, accept: Accept | None = None
+    paths: Sequence[Path],
+    root: Path | None = None,
+    accept: Accept | None = None,
+    *,
+    cache_dir: Path | None = None,
 ) -> tuple[list[Resolution], list[FileReport]]:
     """Parse every file; a file that fails is reported and the others go on.
+
+    ``cache_dir`` keeps OCR results, so that a scanned PDF is recognised only once.
 
     Two files that claim the same slug are both reported; only the first is kept. A
     file that ``accept`` refuses (the pipeline passes the page writer's check) is
@@ -53,7 +61,7 @@ def parse_all(
     for path in paths:
         name = display_path(path, root)
         try:
-            resolution, problems = parse_file(path, root=root)
+            resolution, problems, source = read_and_parse(path, root, cache_dir=cache_dir)
         except SourceError as error:
             problem = error.as_problem()
             if error.path is not None:  # the source or its sidecar, named like the others
@@ -84,15 +92,22 @@ def parse_all(
                 sum(k is DeadlineKind.UNPARSED for k in deadlines),
                 tuple(problems),
                 resolution.slug,
+                source.ocr_pages,
+                source.ocr_confidence,
             )
         )
     return resolutions, reports
 
 
 def check_sources(
-    directory: Path, root: Path | None = None, accept: Accept | None = None
+    directory: Path,
+    root: Path | None = None,
+    accept: Accept | None = None,
+    *,
+    cache_dir: Path | None = None,
 ) -> list[FileReport]:
     """Reports for every source document in ``directory``."""
     if not directory.is_dir():
         raise SourceError("not a folder of source documents", directory)
-    return parse_all(discover_sources(directory, convertible=True), root=root, accept=accept)[1]
+    paths = discover_sources(directory, convertible=True)
+    return parse_all(paths, root=root, accept=accept, cache_dir=cache_dir)[1]

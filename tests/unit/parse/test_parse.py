@@ -242,3 +242,51 @@ def test_verb_only_bullet_governs_prepositional_items() -> None:
         in changes
     )
     assert any(t.startswith("Провести Коллегию") for t in (d.text for d in resolution.directives))
+
+
+def test_letter_and_roman_addressee_headings_with_parenthesised_items() -> None:
+    text = (
+        "РЕШЕНИЕ конференции\n\nот 25.08.2023\n\nКонференция РЕШИЛА:\n"
+        "А. Отделу образования:\n1) провести совещание;\n"
+        "2) утвердить план (срок: сентябрь 2023 г.).\n"
+        "Б. Руководителям школ:\nа) обновить сайты школ;\nб) провести собрания.\n"
+        "II. Методическому кабинету:\n1) подготовить сборник.\n"
+    )
+    resolution, _ = parse_text(text)
+    got = [(d.number, d.addressees, d.text) for d in resolution.directives]
+    assert got == [
+        ("А.1", ("Отделу образования",), "Провести совещание"),
+        ("А.2", ("Отделу образования",), "Утвердить план."),
+        ("Б", ("Руководителям школ",), "Обновить сайты школ"),
+        ("Б", ("Руководителям школ",), "Провести собрания."),
+        ("II.1", ("Методическому кабинету",), "Подготовить сборник."),
+    ]
+    assert resolution.directives[1].deadline.start == "2023-09-01"
+
+
+def test_initials_are_not_a_letter_heading() -> None:
+    text = "РЕШЕНИЕ\n\nКонференция РЕШИЛА:\n1. Поручить А. С. Петровой провести семинар.\n"
+    resolution, _ = parse_text(text)
+    assert [d.text for d in resolution.directives] == ["Поручить А. С. Петровой провести семинар."]
+
+
+@pytest.mark.parametrize(
+    ("line", "date"),
+    [
+        ("«25» августа 2023 г.", "2023-08-25"),
+        ("25.08.2023 г.", "2023-08-25"),
+        ("от 25 августа 2023 года", "2023-08-25"),
+        ("г. Талова, 25.08.2023", "2023-08-25"),
+        ("25 августа 2023 г.          с. Мучкап", "2023-08-25"),
+    ],
+)
+def test_date_line_under_the_title(line: str, date: str) -> None:
+    text = f"РЕШЕНИЕ\nавгустовской конференции\n\n{line}\n\nКонференция РЕШИЛА:\n"
+    text += "1. Провести семинар.\n"
+    assert parse_text(text)[0].date == date
+
+
+def test_publication_date_is_not_the_conference_date() -> None:
+    text = "Опубликовано: 01.09.2021\nРЕШЕНИЕ конференции\n\n"
+    text += "Конференция РЕШИЛА:\n1. Провести семинар.\n"
+    assert parse_text(text)[0].date is None

@@ -227,3 +227,27 @@ def test_sidecar_not_utf8(tmp_path: Path) -> None:
     source.with_suffix(".yml").write_bytes("kind: решение\n".encode("cp1251"))
     with pytest.raises(AvgustError, match="not UTF-8"):
         load_sidecar(source)
+
+
+def test_retrieved_and_sha256_written_by_avgust_add() -> None:
+    assert {"retrieved", "sha256"} <= set(SIDECAR_KEYS)
+
+
+def test_retrieved_and_sha256_are_read(tmp_path: Path) -> None:
+    digest = "ab" * 32
+    source = source_with_sidecar(tmp_path, f"retrieved: 2026-09-01\nsha256: {digest}\n")
+    assert load_sidecar(source) == Sidecar(retrieved="2026-09-01", sha256=digest)
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message", "line"),
+    [
+        ("kind: решение\nretrieved: вчера\n", "retrieved must be an ISO date", 2),
+        ("sha256: ab12\n", "sha256 'ab12' must be 64 lowercase hex digits", 1),
+    ],
+)
+def test_bad_retrieved_or_sha256_names_the_line(
+    tmp_path: Path, yaml_text: str, message: str, line: int
+) -> None:
+    error = sidecar_error(tmp_path, yaml_text)
+    assert message in error.message and error.line == line

@@ -29,6 +29,7 @@ from avgust.errors import AvgustError
 from avgust.parse.batch import parse_all
 from avgust.records import Deadline, DeadlineKind, Resolution, SimilarDirective, Theme
 from avgust.ru.format import format_deadline
+from avgust.site.corpus import Corpus
 from avgust.site.data import DATA_FIELDS
 from avgust.site.markdown import md_text, plain_title
 from avgust.site.write import write_pages
@@ -451,3 +452,31 @@ def test_open_data_csv_cells_cannot_run_as_spreadsheet_formulas(tmp_path: Path) 
     assert texts == ["'" + f for f in formulas]
     records = json.loads((config.docs_dir / "data" / "directives.json").read_text("utf-8"))
     assert [r["text"] for r in records] == formulas  # JSON keeps the text as written
+
+
+def test_responsible_line_is_shown_escaped_and_in_open_data(tmp_path: Path) -> None:
+    resolution, themes = hostile_corpus()
+    who = "<script>alert(2)</script> **Петрова Н. В.** [ММС](javascript:alert(3))"
+    first = dataclasses.replace(resolution.directives[0], responsible=who)
+    resolution = dataclasses.replace(resolution, directives=(first, *resolution.directives[1:]))
+    config = _config(tmp_path)
+    write_pages([resolution], themes, {}, config)
+    source = (config.docs_dir / "resheniya" / "2022-hostile.md").read_text("utf-8")
+    tokens = list(MarkdownIt("commonmark", {"html": True}).parse(source))
+    inline = [c for t in tokens for c in (t.children or [])]
+    raw_html = " ".join(t.content for t in [*tokens, *inline] if t.type.startswith("html"))
+    assert "alert(2)" not in raw_html
+    assert not [
+        c for c in inline if c.type == "link_open" and "javascript" in str(c.attrGet("href"))
+    ]
+    texts = " ".join(c.content for c in inline if c.type == "text")
+    assert f"Ответственные: {who}" in html.unescape(texts).replace("\\", "")
+    assert "responsible" in DATA_FIELDS
+    records = json.loads((config.docs_dir / "data" / "directives.json").read_text("utf-8"))
+    assert records[0]["responsible"] == who
+
+
+def test_an_html_original_is_published_as_text_not_as_a_page() -> None:
+    resolution, _ = hostile_corpus()
+    page = dataclasses.replace(resolution, source="resolutions/2023-talovskij.html")
+    assert Corpus.source_path(page) == f"sources/{resolution.slug}.html.txt"

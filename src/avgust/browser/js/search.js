@@ -450,6 +450,10 @@ function item(hit, position) {
   }
   const deadline = record.deadline.replace(DEADLINE_LABEL, "").replace(/[\s.;]+$/u, "");
   if (deadline) details.append(el("span", { class: "avg-deadline", text: `Срок: ${deadline}` }));
+  if (record.responsible) {
+    const text = `Ответственные: ${record.responsible}`;
+    details.append(el("span", { class: "avg-result-responsible", text }));
+  }
   for (const slug of record.themes) {
     details.append(el("span", { class: "avg-tag", text: names.get(slug) ?? slug }));
   }

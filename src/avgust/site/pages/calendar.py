@@ -15,7 +15,7 @@ from avgust.ru.format import month_name, plural
 from avgust.site.corpus import Corpus, Item
 from avgust.site.pages.common import directive_line, front_matter
 
-_ONGOING = {DeadlineKind.PERMANENT, DeadlineKind.RECURRING}
+_ONGOING = {DeadlineKind.PERMANENT, DeadlineKind.RECURRING, DeadlineKind.OTHER}
 
 
 def deadlines_page(c: Corpus) -> str:

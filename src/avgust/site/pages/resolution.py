@@ -95,6 +95,8 @@ def _directive_block(c: Corpus, item: Item, page: str) -> list[str]:
         "",
     ]
     lines += [f"{p}\n" for p in text[1:]]
+    if directive.responsible and directive.responsible.strip():
+        lines += [f"Ответственные: {md_text(directive.responsible)}", "{: .avg-responsible }", ""]
     meta = _meta_line(c, item, page)
     if meta:
         lines += [meta, "{: .avg-meta }", ""]
