@@ -85,7 +85,9 @@ def _burst(port: int, paths: list[str], count: int, timeout: float) -> tuple[lis
     return latencies, errors
 
 
-def measure(code: str, site: Path, count: int, rounds: int, timeout: float) -> tuple[int, int, np.ndarray]:
+def measure(
+    code: str, site: Path, count: int, rounds: int, timeout: float
+) -> tuple[int, int, np.ndarray]:
     server = subprocess.Popen(
         [sys.executable, "-c", code, str(site)],
         stdout=subprocess.PIPE,

@@ -66,7 +66,17 @@ def _get(server: SiteServer, path: str) -> tuple[int, bytes]:
         ("/" + "%D1%8F" * 12_000, 414),  # a request line over http.server's own 64 KiB limit
         ("/resheniya/", 200),
     ],
-    ids=["nul", "nul-in-name", "surrogate", "encoded-dots", "dots", "deep-dots", "long", "huge", "ok"],
+    ids=[
+        "nul",
+        "nul-in-name",
+        "surrogate",
+        "encoded-dots",
+        "dots",
+        "deep-dots",
+        "long",
+        "huge",
+        "ok",
+    ],
 )
 def test_a_malformed_path_gets_an_answer_and_one_log_line(
     server: SiteServer, capsys: pytest.CaptureFixture[str], path: str, status: int

@@ -14,9 +14,9 @@ import functools
 import sys
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from io import BufferedIOBase
+from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from avgust.errors import AvgustError
@@ -42,7 +42,7 @@ class SiteServer(ThreadingHTTPServer):
 class SiteHandler(SimpleHTTPRequestHandler):
     timeout = CLIENT_TIMEOUT
 
-    def send_head(self) -> BufferedIOBase | Any | None:
+    def send_head(self) -> BytesIO | BinaryIO | None:
         if len(urlsplit(self.path).path) > MAX_PATH:
             self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
             return None
