@@ -23,6 +23,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
+from importlib import resources
 from pathlib import Path
 
 _INLINE_SCRIPT = re.compile(
@@ -87,9 +88,7 @@ def _runs(attrs: str) -> bool:
 def theme_scripts(template_dirs: Sequence[str] | None = None) -> KnownScripts:
     """The known inline scripts of ``template_dirs`` (default: mkdocs-material's templates)."""
     if template_dirs is None:
-        import material
-
-        template_dirs = (str(Path(material.__file__).parent / "templates"),)
+        template_dirs = (str(resources.files("material") / "templates"),)
     return KnownScripts(Path(d) for d in template_dirs)
 
 
