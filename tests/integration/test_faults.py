@@ -1,12 +1,16 @@
-"""Faults: builds killed mid-way, damaged index and cache files, two builds at once.
+"""Faults: builds killed mid-way, damaged index and cache files, two builds at once, full disks.
 
 A build is `avgust build --no-site` in a subprocess on a throwaway project
 (tests/support/hostile.py).
-It is killed with SIGKILL at moments found by watching the disk, never by a timer:
-during embedding (rows appear in the embedding cache) and while the index is written
-(its temporary folder or the manifest's temporary file exists). After every kill the
-previous index must load whole, no half-written version may ever be read, and the next
-build must reuse what the killed one put into the cache.
+It is killed with SIGKILL at exact moments, never by a timer or by polling: the build
+runs through tests/support/pausing.py, which stops it at a named point (during
+embedding, with the index's version folder half-written, with the new manifest not yet
+renamed) and says so; the test then kills it. After every kill the previous index must
+load whole, no half-written version may ever be read, and the next build must reuse
+what the killed one put into the cache. A second build is refused while the test itself
+holds the build lock. A full disk is RLIMIT_FSIZE in the child (EFBIG, deterministic,
+no root); a folder that may not be written is chmod with the child running as root
+without CAP_DAC_OVERRIDE (util-linux setpriv).
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
@@ -56,27 +59,35 @@ from avgust.pipeline import build_lock, sweep_killed_builds
 from avgust.read.sources import discover_sources
 from avgust.themes import load_themes, theme_text
 from tests.support.hostile import REAL_DIRECTIVES, ROOT, copy_real, make_project
+from tests.support.pausing import MARK as PAUSED
 
 ALL_REAL = ("2018-sosnovskij", "2019-krasnokutskij", "2020-muchkapskij", "2021-akushinskij",
             "2021-rasskazovskij")  # fmt: skip
 ALL_DIRECTIVES = 133  # 21 + 20 + 36 + 38 + 18, see tests/fixtures/golden
 SUMMARY = re.compile(r"(\d+) embedded, (\d+) from cache")
-POLL = 0.002  # seconds between looks at the index folder while a build runs
-POLL_CACHE = 0.02  # … and at the cache (a SQLite query each time)
 THEMES = 2  # themes kept in a test project: each is one uncached query embedding a build
 
 
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def start_build(project: Path) -> subprocess.Popen[str]:
+def start_build(project: Path, pause: str) -> subprocess.Popen[str]:
+    """`avgust build --no-site` that stops at ``pause`` (see tests/support/pausing.py)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     return subprocess.Popen(
-        [sys.executable, "-m", "avgust.cli", "build", "--no-site", "--quiet"],
+        [sys.executable, "-m", "tests.support.pausing", pause, "build", "--no-site", "--quiet"],
         cwd=project,
-        stdout=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def wait_paused(process: subprocess.Popen[str]) -> bool:
+    """Block until the build says it stopped at its point (True) or it ended (False)."""
+    assert process.stderr is not None
+    return any(line.startswith(PAUSED) for line in process.stderr)
 
 
 def run_build(project: Path) -> subprocess.CompletedProcess[str]:
@@ -159,12 +170,11 @@ def test_kill_during_embedding_keeps_the_index_and_the_cache(tmp_path: Path) -> 
     copy_real(ALL_REAL[1:])(config.resolutions_dir)
     total = distinct_passages(config)
 
-    build = start_build(project)
-    while build.poll() is None and cache_rows(project) < before + 32:  # two batches stored
-        time.sleep(POLL_CACHE)
-    assert kill(build) == -signal.SIGKILL, "the build ended before it could be killed"
+    build = start_build(project, "embedding")  # stops with two batches stored
+    assert wait_paused(build), "the build ended before it embedded two batches"
+    assert kill(build) == -signal.SIGKILL
     at_kill = cache_rows(project)  # the killed writer's journal is rolled back here
-    assert before + 32 <= at_kill < total
+    assert at_kill == before + 32 < total
 
     current = load_index(config)  # the old index, whole
     assert current.manifest["version"] == old.manifest["version"]
@@ -182,21 +192,11 @@ def test_kill_during_embedding_keeps_the_index_and_the_cache(tmp_path: Path) -> 
     assert cache_rows(project) == total
 
 
-def _kill_while_writing(project: Path, marker: str) -> tuple[int, list[str]]:
-    """Start a build, SIGKILL it as soon as a new index entry starting with ``marker`` exists."""
-    index_dir = project / "index"
-    debris = set(leftovers(index_dir))  # what an earlier kill left is no sign of this build
-    build = start_build(project)
-    while build.poll() is None:
-        if any(
-            entry.name.startswith(marker) and entry.name not in debris
-            for entry in index_dir.iterdir()
-        ):
-            status = kill(build)
-            return status, leftovers(index_dir)
-        time.sleep(POLL)
-    build.communicate()
-    return build.returncode, []
+def _kill_while_writing(project: Path, point: str) -> tuple[int, list[str]]:
+    """Start a build, SIGKILL it at ``point`` of the index write; its status and debris."""
+    build = start_build(project, point)
+    assert wait_paused(build), f"the build ended before {point}"
+    return kill(build), leftovers(project / "index")
 
 
 @pytest.mark.slow
@@ -209,26 +209,27 @@ def test_kill_while_writing_the_index_never_exposes_half_an_index(tmp_path: Path
     copy_real(ALL_REAL[2:3])(config.resolutions_dir)  # the next build has more to write
     new_count = len(old) + REAL_DIRECTIVES["2020-muchkapskij"]
 
-    outcomes: dict[str, tuple[int, list[str]]] = {}
-    # ".tmp-": the version folder is being written; ".manifest.json.": the switch itself
-    for marker in (".tmp-", ".manifest.json."):
-        status, left = _kill_while_writing(project, marker)
-        outcomes[marker] = status, left
-        index = load_index(config)  # never the half-written version: the old or the new one
-        assert_whole(index)
-        assert len(index) in (len(old), new_count)
-        if status == -signal.SIGKILL and index.manifest["version"] != old.manifest["version"]:
-            assert marker == ".manifest.json."  # only the switch can come before the kill
-    status, left = outcomes[".tmp-"]
-    assert status == -signal.SIGKILL, "the build ended before its index folder was seen"
-    assert any(n.startswith(".tmp-") for n in left), left  # killed with a half-written folder
+    # the version folder is half-written: the old index is what a reader loads
+    status, left = _kill_while_writing(project, "version-folder")
+    assert status == -signal.SIGKILL
+    assert any(n.startswith(".tmp-") for n in left), left
+    index = load_index(config)
+    assert_whole(index)
+    assert index.manifest["version"] == old.manifest["version"]
+    # the new manifest is written and synced but not renamed: still the old index
+    status, left = _kill_while_writing(project, "manifest")
+    assert status == -signal.SIGKILL
+    assert any(n.startswith(".manifest.json.") for n in left), left
+    index = load_index(config)
+    assert_whole(index)
+    assert index.manifest["version"] == old.manifest["version"]
 
     rerun = run_build(project)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     index = load_index(config)
     assert_whole(index)
     assert len(index) == new_count
-    assert not any(n.startswith(".tmp-") for n in leftovers(config.index_dir))  # swept
+    assert leftovers(config.index_dir) == []  # the killed builds' debris is swept
     versions = [p.name for p in config.index_dir.iterdir() if p.name.startswith("v-")]
     assert index.manifest["version"] in versions and len(versions) <= 2
 
