@@ -24,6 +24,7 @@ from avgust.errors import AvgustError
 BACKLOG = 1024  # connections the kernel queues before accept (capped by net.core.somaxconn)
 MAX_PATH = 2048  # characters of a request's path (without the query); longer is 414
 CLIENT_TIMEOUT = 30.0  # seconds a silent client may hold its thread
+LOG_LINE = 300  # characters of a log line
 
 
 class SiteServer(ThreadingHTTPServer):
@@ -56,12 +57,16 @@ class SiteHandler(SimpleHTTPRequestHandler):
         pass  # the request's own line (log_request) already carries its status
 
     def log_message(self, format: str, *args: Any) -> None:
-        _log(f"{self.address_string()} - {format % args}")
+        # an overlong request line is shown by its start, so that its status stays in view
+        short = tuple(a[:200] + "…" if isinstance(a, str) and len(a) > 200 else a for a in args)
+        _log(f"{self.address_string()} - {format % short}")
 
 
 def _log(line: str) -> None:
     """One line on stderr, whatever a client put into its request line."""
     shown = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in line)
+    if len(shown) > LOG_LINE:  # an overlong path is shown by its start
+        shown = shown[: LOG_LINE - 1] + "…"
     sys.stderr.write(shown + "\n")
 
 
