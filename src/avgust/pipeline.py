@@ -3,8 +3,11 @@
 A broken source file is reported and left out; the others build. Only one build
 runs in a folder at a time (a lock file under the cache folder); every stage
 writes atomically, so a build killed at any moment leaves the previous index and
-site whole, and the next build reuses the embedding cache. A corrupt embedding
-cache is moved aside with a warning and built anew.
+site whole, and the next build reuses the embedding cache; the temporary folders and
+files such a build leaves are swept by the next one (under the lock, so never those of a
+running build). A corrupt embedding cache is moved aside with a warning and built anew.
+A full disk or a folder that cannot be written stops the build with one line naming
+the file (AvgustError), never a traceback, and nothing half-written is left in place.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from avgust.site.check import check_resolution
 from avgust.site.mkdocs import build_site
 from avgust.site.write import write_pages
 from avgust.themes import tag_themes
-from avgust.util.fs import display_path
+from avgust.util.fs import display_path, os_error_message, staged_dir, sweep_leftovers
 
 
 @dataclass(frozen=True)
@@ -63,27 +66,37 @@ class BuildReport:
         return any(p.severity is Severity.ERROR for p in self.problems)
 
     @contextmanager
-    def stage(self, name: str) -> Iterator[list[str]]:
-        """Time a stage; the body appends its one-line result."""
+    def stage(self, name: str, folder: Path | None = None) -> Iterator[list[str]]:
+        """Time a stage; the body appends its one-line result.
+
+        An OSError in it (a full disk, a folder that may not be written) becomes an
+        AvgustError naming the stage and the file, or else the stage's ``folder``.
+        """
         result: list[str] = []
         started = time.perf_counter()
-        yield result
+        try:
+            yield result
+        except OSError as exc:
+            where = folder if exc.filename is None else None
+            raise AvgustError(f"{name}: {os_error_message(exc)}", where) from exc
         self.stages.append(Stage(name, " ".join(result), time.perf_counter() - started))
 
 
 @contextmanager
 def build_lock(config: Config) -> Iterator[None]:
     """Refuse a second build in the same folder instead of interleaving with it."""
-    config.cache_dir.mkdir(parents=True, exist_ok=True)
     path = config.cache_dir / "build.lock"
     lock = FileLock(str(path), timeout=0)
     try:
+        config.cache_dir.mkdir(parents=True, exist_ok=True)
         lock.acquire()
     except Timeout as exc:
         raise AvgustError(
             "another `avgust build` is running in this folder; wait for it to finish "
             f"(lock file {path})"
         ) from exc
+    except OSError as exc:
+        raise AvgustError(os_error_message(exc, "take the build lock"), path) from exc
     try:
         yield
     finally:
@@ -107,7 +120,24 @@ def run_build(config: Config, site: bool = True, embedder: Embedder | None = Non
     what the configuration's model gives (the index records it).
     """
     with build_lock(config):
-        return _run(config, site, embedder)
+        try:
+            sweep_killed_builds(config)
+            return _run(config, site, embedder)
+        except OSError as exc:  # a full disk, a folder that may not be written
+            raise AvgustError(os_error_message(exc)) from exc
+
+
+def sweep_killed_builds(config: Config) -> list[Path]:
+    """Remove the temporary folders and files builds killed before they finished left.
+
+    Only call it with :func:`build_lock` held. The index folder sweeps its own leftovers
+    (avgust.index.store) and docs/ is written anew by every build.
+    """
+    return [
+        *sweep_leftovers(config.docs_dir.parent, config.docs_dir.name),
+        *sweep_leftovers(config.site_dir.parent, config.site_dir.name),
+        *sweep_leftovers(config.cache_dir),
+    ]
 
 
 def _run(config: Config, site: bool, embedder: Embedder | None) -> BuildReport:
@@ -154,7 +184,7 @@ def _run(config: Config, site: bool, embedder: Embedder | None) -> BuildReport:
             tagged = sum(bool(d.themes) for r in resolutions for d in r.directives)
             result.append(f"{len(themes)} themes, {tagged}/{count} directives tagged")
 
-    with report.stage("embed + index") as result:
+    with report.stage("embed + index", config.index_dir) as result:
         summary = build_index(resolutions, embedder, config, themes=themes)
         result.append(
             f"{summary.directives} directives: {len(passages) - reused} embedded, "
@@ -166,13 +196,13 @@ def _run(config: Config, site: bool, embedder: Embedder | None) -> BuildReport:
         return report
 
     index = load_index(config)
-    with report.stage("pages") as result:
+    with report.stage("pages", config.docs_dir) as result:
         similar = {key: list(value) for key, value in index.similar.items()}
         pages = write_pages(resolutions, themes, similar, config)
         result.append(f"{len(pages)} Markdown pages in {_short(config.docs_dir, config)}")
-    with report.stage("search") as result:
+    with report.stage("search", config.docs_dir / ASSETS) as result:
         result.append(_export_search(index, themes, config, report))
-    with report.stage("site") as result:
+    with report.stage("site", config.site_dir) as result:
         out = build_site(config)
         result.append(f"mkdocs → {_short(out, config)}")
     return report
@@ -188,7 +218,7 @@ def _export_search(
     """
     dest = config.docs_dir / ASSETS
     try:
-        files = export_search_assets(index, themes, config, dest)
+        files = write_search_assets(index, themes, config, dest, semantic=None)
     except BrowserAssetsError as error:
         if config.model != DEFAULT_MODEL:
             raise
@@ -199,11 +229,27 @@ def _export_search(
                 severity=Severity.WARNING,
             )
         )
-        files = export_search_assets(index, themes, config, dest, semantic=False)
+        files = write_search_assets(index, themes, config, dest, semantic=False)
         return f"{len(files)} files, lexical only"
     size = sum(f.stat().st_size for f in files) / 1e6
     kind = "model, runtime, vectors" if config.model == DEFAULT_MODEL else "lexical only"
     return f"{len(files)} files ({kind}, {size:.1f} MB) in {_short(dest, config)}"
+
+
+def write_search_assets(
+    index: Index, themes: Sequence[Theme], config: Config, dest: Path, semantic: bool | None
+) -> list[Path]:
+    """export_search_assets into a copy of ``dest`` swapped in whole (see util.fs.staged_dir).
+
+    A full disk halfway through the model copy leaves ``dest`` as write_pages made it.
+    """
+    try:
+        with staged_dir(dest) as stage:
+            files = export_search_assets(index, themes, config, stage, semantic=semantic)
+            rel = [f.relative_to(stage) for f in files]
+    except OSError as exc:
+        raise AvgustError(os_error_message(exc), dest) from exc
+    return [dest / r for r in rel]
 
 
 def _short(path: Path, config: Config) -> str:

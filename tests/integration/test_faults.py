@@ -1,24 +1,30 @@
-"""Faults: builds killed mid-way, damaged index and cache files, two builds at once.
+"""Faults: builds killed mid-way, damaged index and cache files, two builds at once, full disks.
 
 A build is `avgust build --no-site` in a subprocess on a throwaway project
 (tests/support/hostile.py).
-It is killed with SIGKILL at moments found by watching the disk, never by a timer:
-during embedding (rows appear in the embedding cache) and while the index is written
-(its temporary folder or the manifest's temporary file exists). After every kill the
-previous index must load whole, no half-written version may ever be read, and the next
-build must reuse what the killed one put into the cache.
+It is killed with SIGKILL at exact moments, never by a timer or by polling: the build
+runs through tests/support/pausing.py, which stops it at a named point (during
+embedding, with the index's version folder half-written, with the new manifest not yet
+renamed) and says so; the test then kills it. After every kill the previous index must
+load whole, no half-written version may ever be read, and the next build must reuse
+what the killed one put into the cache. A second build is refused while the test itself
+holds the build lock. A full disk is RLIMIT_FSIZE in the child (EFBIG, deterministic,
+no root); a folder that may not be written is chmod with the child running as root
+without CAP_DAC_OVERRIDE (util-linux setpriv).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import resource
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
@@ -26,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from avgust.browser.export import DATA_FILE
 from avgust.cli import main
 from avgust.config import Config, load_config
 from avgust.errors import AvgustError
@@ -48,30 +55,39 @@ from avgust.index.store import (
     load_index,
 )
 from avgust.parse.batch import parse_all
+from avgust.pipeline import build_lock, sweep_killed_builds
 from avgust.read.sources import discover_sources
 from avgust.themes import load_themes, theme_text
 from tests.support.hostile import REAL_DIRECTIVES, ROOT, copy_real, make_project
+from tests.support.pausing import MARK as PAUSED
 
 ALL_REAL = ("2018-sosnovskij", "2019-krasnokutskij", "2020-muchkapskij", "2021-akushinskij",
             "2021-rasskazovskij")  # fmt: skip
 ALL_DIRECTIVES = 133  # 21 + 20 + 36 + 38 + 18, see tests/fixtures/golden
 SUMMARY = re.compile(r"(\d+) embedded, (\d+) from cache")
-POLL = 0.002  # seconds between looks at the index folder while a build runs
-POLL_CACHE = 0.02  # … and at the cache (a SQLite query each time)
 THEMES = 2  # themes kept in a test project: each is one uncached query embedding a build
 
 
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def start_build(project: Path) -> subprocess.Popen[str]:
+def start_build(project: Path, pause: str) -> subprocess.Popen[str]:
+    """`avgust build --no-site` that stops at ``pause`` (see tests/support/pausing.py)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     return subprocess.Popen(
-        [sys.executable, "-m", "avgust.cli", "build", "--no-site", "--quiet"],
+        [sys.executable, "-m", "tests.support.pausing", pause, "build", "--no-site", "--quiet"],
         cwd=project,
-        stdout=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def wait_paused(process: subprocess.Popen[str]) -> bool:
+    """Block until the build says it stopped at its point (True) or it ended (False)."""
+    assert process.stderr is not None
+    return any(line.startswith(PAUSED) for line in process.stderr)
 
 
 def run_build(project: Path) -> subprocess.CompletedProcess[str]:
@@ -154,12 +170,11 @@ def test_kill_during_embedding_keeps_the_index_and_the_cache(tmp_path: Path) -> 
     copy_real(ALL_REAL[1:])(config.resolutions_dir)
     total = distinct_passages(config)
 
-    build = start_build(project)
-    while build.poll() is None and cache_rows(project) < before + 32:  # two batches stored
-        time.sleep(POLL_CACHE)
-    assert kill(build) == -signal.SIGKILL, "the build ended before it could be killed"
+    build = start_build(project, "embedding")  # stops with two batches stored
+    assert wait_paused(build), "the build ended before it embedded two batches"
+    assert kill(build) == -signal.SIGKILL
     at_kill = cache_rows(project)  # the killed writer's journal is rolled back here
-    assert before + 32 <= at_kill < total
+    assert at_kill == before + 32 < total
 
     current = load_index(config)  # the old index, whole
     assert current.manifest["version"] == old.manifest["version"]
@@ -177,21 +192,11 @@ def test_kill_during_embedding_keeps_the_index_and_the_cache(tmp_path: Path) -> 
     assert cache_rows(project) == total
 
 
-def _kill_while_writing(project: Path, marker: str) -> tuple[int, list[str]]:
-    """Start a build, SIGKILL it as soon as a new index entry starting with ``marker`` exists."""
-    index_dir = project / "index"
-    debris = set(leftovers(index_dir))  # what an earlier kill left is no sign of this build
-    build = start_build(project)
-    while build.poll() is None:
-        if any(
-            entry.name.startswith(marker) and entry.name not in debris
-            for entry in index_dir.iterdir()
-        ):
-            status = kill(build)
-            return status, leftovers(index_dir)
-        time.sleep(POLL)
-    build.communicate()
-    return build.returncode, []
+def _kill_while_writing(project: Path, point: str) -> tuple[int, list[str]]:
+    """Start a build, SIGKILL it at ``point`` of the index write; its status and debris."""
+    build = start_build(project, point)
+    assert wait_paused(build), f"the build ended before {point}"
+    return kill(build), leftovers(project / "index")
 
 
 @pytest.mark.slow
@@ -204,69 +209,211 @@ def test_kill_while_writing_the_index_never_exposes_half_an_index(tmp_path: Path
     copy_real(ALL_REAL[2:3])(config.resolutions_dir)  # the next build has more to write
     new_count = len(old) + REAL_DIRECTIVES["2020-muchkapskij"]
 
-    outcomes: dict[str, tuple[int, list[str]]] = {}
-    # ".tmp-": the version folder is being written; ".manifest.json.": the switch itself
-    for marker in (".tmp-", ".manifest.json."):
-        status, left = _kill_while_writing(project, marker)
-        outcomes[marker] = status, left
-        index = load_index(config)  # never the half-written version: the old or the new one
-        assert_whole(index)
-        assert len(index) in (len(old), new_count)
-        if status == -signal.SIGKILL and index.manifest["version"] != old.manifest["version"]:
-            assert marker == ".manifest.json."  # only the switch can come before the kill
-    status, left = outcomes[".tmp-"]
-    assert status == -signal.SIGKILL, "the build ended before its index folder was seen"
-    assert any(n.startswith(".tmp-") for n in left), left  # killed with a half-written folder
+    # the version folder is half-written: the old index is what a reader loads
+    status, left = _kill_while_writing(project, "version-folder")
+    assert status == -signal.SIGKILL
+    assert any(n.startswith(".tmp-") for n in left), left
+    index = load_index(config)
+    assert_whole(index)
+    assert index.manifest["version"] == old.manifest["version"]
+    # the new manifest is written and synced but not renamed: still the old index
+    status, left = _kill_while_writing(project, "manifest")
+    assert status == -signal.SIGKILL
+    assert any(n.startswith(".manifest.json.") for n in left), left
+    index = load_index(config)
+    assert_whole(index)
+    assert index.manifest["version"] == old.manifest["version"]
 
     rerun = run_build(project)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     index = load_index(config)
     assert_whole(index)
     assert len(index) == new_count
-    assert not any(n.startswith(".tmp-") for n in leftovers(config.index_dir))  # swept
+    assert leftovers(config.index_dir) == []  # the killed builds' debris is swept
     versions = [p.name for p in config.index_dir.iterdir() if p.name.startswith("v-")]
     assert index.manifest["version"] in versions and len(versions) <= 2
 
 
-@pytest.mark.slow
-def test_a_second_build_is_refused_while_one_runs(tmp_path: Path) -> None:
-    project = make_project(
-        tmp_path / "project", copy_real(ALL_REAL[:1]), cache_from=ROOT / ".cache", themes=THEMES
-    )
-    first = start_build(project)
-    lock = project / ".cache" / "build.lock"
-    while first.poll() is None and not _holds_lock(first.pid, lock):
-        time.sleep(POLL)
-    assert first.poll() is None, "the first build ended before the second could start"
-    second = run_build(project)
-    first_out, first_err = first.communicate(timeout=600)
+def _debris(project: Path) -> list[Path]:
+    """What builds killed at different moments leave, made by the writers themselves."""
+    (project / "build").mkdir(exist_ok=True)
+    (project / ".cache").mkdir(exist_ok=True)
+    made = [
+        Path(tempfile.mkdtemp(prefix=".docs.", suffix=".tmp", dir=project)),  # write_pages
+        Path(tempfile.mkdtemp(prefix=".docs.", suffix=".old", dir=project)),  # replace_dir
+        Path(tempfile.mkdtemp(prefix=".site.", suffix=".tmp", dir=project / "build")),  # mkdocs
+        Path(tempfile.mkdtemp(prefix=".site.", suffix=".old", dir=project / "build")),
+        Path(tempfile.mkstemp(prefix=".lexicon.json.", suffix=".tmp", dir=project / ".cache")[1]),
+    ]  # fmt: skip
+    (made[0] / "index.md").write_text("# половина", encoding="utf-8")
+    return made
+
+
+def test_a_second_build_is_refused_while_one_runs(damaged: Path) -> None:
+    """The test holds the build lock itself: no race between two builds decides the outcome."""
+    config = load_config(damaged)
+    debris = _debris(damaged)
+    lookalikes = [damaged / ".docs.notes.tmp", damaged / "build" / ".site.txt"]  # not ours
+    for path in lookalikes:
+        path.write_text("оставить", encoding="utf-8")
+    with build_lock(config):
+        second = run_build(damaged)
     assert second.returncode == 1
     assert "another `avgust build` is running in this folder; wait for it to finish" in (
         second.stderr
     )
+    lock = damaged / ".cache" / "build.lock"
     assert str(lock) in second.stderr.replace("\n", "")
-    assert first.returncode == 0, first_out + first_err
-    assert_whole(load_index(load_config(project)))
+    assert all(path.exists() for path in debris)  # the refused build swept nothing
+    assert all(path.exists() for path in debris + lookalikes)
+    # the lock is free again: the next build takes it and sweeps what killed builds left
+    with build_lock(config):
+        swept = sweep_killed_builds(config)
+    assert sorted(swept) == sorted(debris)
+    assert not any(path.exists() for path in debris)
+    assert all(path.exists() for path in lookalikes)
 
 
-def _holds_lock(pid: int, path: Path) -> bool:
-    """Whether process ``pid`` holds a flock on ``path`` (Linux /proc/locks)."""
+@pytest.mark.slow
+def test_the_next_build_sweeps_what_killed_builds_left(damaged: Path) -> None:
+    debris = _debris(damaged)
+    done = run_build(damaged)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not any(path.exists() for path in debris)
+    assert_whole(load_index(load_config(damaged)))
+
+
+# --- full disks and folders that may not be written ----------------------------------------
+
+
+def _limit_file_size(limit: int) -> Callable[[], None]:
+    """preexec_fn: the child may write no file beyond ``limit`` bytes (EFBIG, as a full disk).
+
+    RLIMIT_FSIZE needs no root and no real disk; SIGXFSZ is ignored (CPython does too) so
+    that the write fails instead of the process being killed.
+    """
+
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+
+    return apply
+
+
+def _one_error_line(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    return lines[0]
+
+
+def test_a_full_disk_while_the_index_is_written_keeps_the_old_index(damaged: Path) -> None:
+    config = load_config(damaged)
+    old = load_index(config)
+    faiss_size = (old.folder / FAISS_FILE).stat().st_size
+    done = subprocess.run(
+        [sys.executable, "-m", "avgust.cli", "build", "--no-site", "--quiet"],
+        cwd=damaged,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=_limit_file_size(faiss_size // 2),
+    )
+    line = _one_error_line(done)
+    assert "cannot write the index" in line and FAISS_FILE in line, line
+    assert "the file is larger than this process may write (ulimit -f)" in line, line
+    current = load_index(config)
+    assert current.manifest["version"] == old.manifest["version"]
+    assert_whole(current)
+    assert not any(n.startswith(".tmp-") for n in leftovers(config.index_dir))
+
+
+WRITE_SEARCH = """
+import sys
+from avgust.browser.export import ASSETS
+from avgust.config import load_config
+from avgust.errors import AvgustError
+from avgust.index.store import load_index
+from avgust.pipeline import write_search_assets
+config = load_config()
+index = load_index(config)
+try:
+    write_search_assets(index, index.themes, config, config.docs_dir / ASSETS, semantic=False)
+except AvgustError as error:
+    sys.exit(f"error: {error}")
+"""
+
+
+def test_a_full_disk_while_the_search_assets_are_written_keeps_the_old_ones(
+    damaged: Path,
+) -> None:
+    dest = load_config(damaged).docs_dir / "assets" / "search"
+    dest.mkdir(parents=True)
+    (dest / "search.js").write_text("// the page's code, from write_pages", encoding="utf-8")
+    (dest / DATA_FILE).write_text('{"old": true}', encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in dest.iterdir()}
+
+    def write(limit: int | None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", WRITE_SEARCH],
+            cwd=damaged,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            preexec_fn=_limit_file_size(limit) if limit else None,
+        )
+
+    full = write(64 * 1024)  # the vectors fit, the search data does not
+    line = _one_error_line(full)
+    assert "cannot write the search data" in line and DATA_FILE in line, line
+    assert "File too large" in line, line
+    assert {p.name: p.read_bytes() for p in dest.iterdir()} == before  # not a byte changed
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["search"]  # no stage left
+
+    done = write(None)
+    assert done.returncode == 0, done.stderr
+    names = {p.name for p in dest.iterdir()}
+    assert {"search.js", DATA_FILE, "vectors.f16"} <= names
+    assert (dest / "search.js").read_bytes() == before["search.js"]
+    assert json.loads((dest / DATA_FILE).read_text(encoding="utf-8"))["count"] > 0
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["search"]
+
+
+SETPRIV = shutil.which("setpriv")
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or SETPRIV is None,
+    reason="needs root and util-linux setpriv (as root, only a process without "
+    "CAP_DAC_OVERRIDE meets a folder's permissions); a non-root run checks the same as is",
+)
+@pytest.mark.parametrize("folder", ["index", "."], ids=["index", "project (docs/ parent)"])
+def test_a_folder_that_may_not_be_written_is_one_line_and_nothing_changes(
+    damaged: Path, folder: str
+) -> None:
+    """Root bypasses modes, so the build runs as root without the capabilities that do."""
+    config = load_config(damaged)
+    old = load_index(config)
+    locked = damaged / folder
+    before = sorted(p.name for p in locked.iterdir())
+    locked.chmod(0o555)
     try:
-        inode = path.stat().st_ino
-        table = Path("/proc/locks").read_text()
-    except OSError:
-        return False
-    for line in table.splitlines():
-        fields = line.split()
-        # "1: FLOCK  ADVISORY  WRITE 24552 fe:00:2147331 0 EOF"
-        if (
-            len(fields) >= 6
-            and fields[1] == "FLOCK"
-            and fields[4] == str(pid)
-            and fields[5].rsplit(":", 1)[-1] == str(inode)
-        ):
-            return True
-    return False
+        done = subprocess.run(
+            [SETPRIV or "setpriv", "--bounding-set=-dac_override,-dac_read_search",
+             sys.executable, "-m", "avgust.cli", "build", "--quiet"],
+            cwd=damaged, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+    finally:
+        locked.chmod(0o755)
+    line = _one_error_line(done)
+    assert "permission denied" in line and str(locked.resolve()) in line, line
+    assert sorted(p.name for p in locked.iterdir()) == before  # nothing half-written
+    if folder == "index":
+        assert load_index(config).manifest["version"] == old.manifest["version"]
+    else:  # the index was written before the pages failed
+        assert_whole(load_index(config))
 
 
 # --- damaged index files ---------------------------------------------------------------------

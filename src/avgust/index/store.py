@@ -18,8 +18,11 @@ changes nothing.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import re
 import shutil
 import tempfile
 import time
@@ -46,7 +49,7 @@ from avgust.index.records import DirectiveRecord
 from avgust.index.similar import similar_directives
 from avgust.records import Resolution, SimilarDirective, Theme, to_dict
 from avgust.themes import theme_text
-from avgust.util.fs import atomic_write, file_sha256, make_readable
+from avgust.util.fs import atomic_write, file_sha256, make_readable, os_error_message
 from avgust.version import __version__
 
 FORMAT = 3  # 2: themes.json for the theme signal; 3: records carry every published field
@@ -251,7 +254,7 @@ def build_index(
                 index_dir, meta, records, faiss_index, lexical, similar, (themes, theme_vectors)
             )
     except OSError as exc:
-        raise AvgustError(f"cannot write the index: {exc}", index_dir) from exc
+        raise AvgustError(os_error_message(exc, "write the index"), index_dir) from exc
     stages.append(("write", time.perf_counter() - started - sum(s for _, s in stages)))
     return IndexSummary(
         resolutions=len(resolutions),
@@ -297,7 +300,10 @@ def _write_version(
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
     make_readable(tmp, directory=True)
     try:
-        faiss.write_index(faiss_index, str(tmp / FAISS_FILE))
+        try:
+            faiss.write_index(faiss_index, str(tmp / FAISS_FILE))
+        except RuntimeError as exc:  # faiss tells a failed write so, without an errno
+            raise AvgustError(_faiss_write_error(str(exc)), index_dir) from exc
         _write_json(tmp / RECORDS_FILE, [r.to_json() for r in records])
         _write_json(tmp / LEXICAL_FILE, lexical.to_json())
         _write_json(
@@ -329,6 +335,16 @@ def _write_version(
     _write_json(index_dir / MANIFEST, manifest)  # the switch: atomic
     _sweep(index_dir, keep={version, previous or version}, temporary_only=False)
     return target
+
+
+def _faiss_write_error(text: str) -> str:
+    """faiss's "Error in … write error in <file>: 9955 != 153600 (File too large)" as one line."""
+    found = re.search(r"write error in (?P<file>.+?): \d+ != \d+ \((?P<reason>[^)]*)\)", text)
+    if found is None:
+        return f"cannot write the index: {text.splitlines()[-1] if text else 'faiss failed'}"
+    codes = {os.strerror(code): code for code in errno.errorcode}
+    error = OSError(codes.get(found["reason"], 0), found["reason"], found["file"])
+    return os_error_message(error, "write the index")
 
 
 def _current_version(index_dir: Path) -> str | None:

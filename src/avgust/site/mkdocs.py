@@ -60,7 +60,8 @@ def build_site(config: Config) -> Path:
             strict=True,
         )
         build(mkdocs_config)
-        protect_site(tmp)  # the Content-Security-Policy of every page (see avgust.site.csp)
+        # the Content-Security-Policy of every page (see avgust.site.csp)
+        protect_site(tmp, mkdocs_config.theme.dirs)
     except (MkDocsException, SystemExit, OSError) as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         details = "; ".join(warnings.messages[:10]) or str(exc)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+# what mkstemp/mkdtemp add to a name: 8 characters of [a-z0-9_]
+_RANDOM = r"[a-z0-9_]{8}"
 
 
 def current_umask() -> int:
@@ -53,9 +60,9 @@ def atomic_write(path: Path, data: bytes | str, *, durable: bool = False) -> Pat
                 os.fsync(out.fileno())
         make_readable(Path(tmp))
         Path(tmp).replace(path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise
+        raise _named(exc, path) from None
     return path
 
 
@@ -68,10 +75,19 @@ def atomic_copy(source: Path, target: Path) -> Path:
         shutil.copyfile(source, tmp)
         make_readable(Path(tmp))
         Path(tmp).replace(target)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise
+        raise _named(exc, target) from None
     return target
+
+
+def _named(exc: BaseException, path: Path) -> BaseException:
+    """An OSError of a buffered write (no file name in it) with the file it was about."""
+    if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
+        named = OSError(exc.errno, exc.strerror, str(path))
+        named.__cause__ = exc
+        return named
+    return exc
 
 
 def replace_dir(new: Path, target: Path) -> None:
@@ -89,6 +105,68 @@ def replace_dir(new: Path, target: Path) -> None:
     finally:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def staged_dir(target: Path) -> Iterator[Path]:
+    """A temporary folder next to ``target`` (starting as a copy of it) to write into.
+
+    When the block ends normally the folder replaces ``target`` (:func:`replace_dir`);
+    when it raises, the folder is removed and ``target`` is as it was. A reader (or a
+    full disk) never meets a half-written ``target``.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        make_readable(stage, directory=True)
+        if target.is_dir():
+            shutil.copytree(target, stage, dirs_exist_ok=True)
+        yield stage
+        replace_dir(stage, target)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
+def sweep_leftovers(folder: Path, name: str | None = None) -> list[Path]:
+    """Remove what killed writers left in ``folder``; return what was removed.
+
+    That is the temporary folders and files of :func:`staged_dir`, :func:`atomic_write`,
+    :func:`atomic_copy` and the ``.old`` folders of :func:`replace_dir`: ``.<name>.<8
+    random characters>.tmp|.old``, for ``name`` only when it is given. Call it only while
+    the build lock is held: a running writer's temporary folder looks the same.
+    """
+    pattern = re.compile(
+        rf"\.{re.escape(name) if name is not None else '.+'}\.{_RANDOM}\.(?:tmp|old)"
+    )
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except FileNotFoundError:
+        return removed
+    for entry in entries:
+        if not pattern.fullmatch(entry.name):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
+
+
+def os_error_message(exc: OSError, what: str = "write") -> str:
+    """A one-line, human account of a failed file operation, naming the file."""
+    where = f" {exc.filename}" if exc.filename is not None else ""
+    reason = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is exhausted",
+        errno.EFBIG: "the file is larger than this process may write (ulimit -f)",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "operation not permitted",
+        errno.EROFS: "the file system is read-only",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+    return f"cannot {what}{where}: {reason}"
 
 
 def display_path(path: Path, root: Path | None) -> str:
@@ -111,5 +189,8 @@ __all__ = [
     "display_path",
     "file_sha256",
     "make_readable",
+    "os_error_message",
     "replace_dir",
+    "staged_dir",
+    "sweep_leftovers",
 ]
