@@ -18,6 +18,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -31,17 +32,17 @@ from avgust.records import Resolution, SimilarDirective, Theme, to_dict
 from avgust.site.corpus import Corpus
 from avgust.site.data import data_csv, data_page, data_records
 from avgust.site.markdown import check_markdown
-from avgust.site.nav import _content_title, navigation
+from avgust.site.nav import _content_title, navigation, not_in_nav
 from avgust.site.pages.calendar import deadlines_page
 from avgust.site.pages.home import home_page
 from avgust.site.pages.resolution import resolution_page
 from avgust.site.pages.taxonomy import (
     district_page,
-    districts_index,
+    districts_index_pages,
     resolutions_index,
-    theme_page,
+    theme_pages,
     themes_index,
-    year_page,
+    year_pages,
     years_index,
 )
 from avgust.urls import NAV_FILE
@@ -96,16 +97,16 @@ def _write_all(c: Corpus, config: Config, out: Path, url: str | None) -> list[st
         files[c.source_path(res)] = data
         files[c.resolution_path(res)] = resolution_page(c, res, len(data))
     for theme in c.themes:
-        files[c.theme_path(theme.slug)] = theme_page(c, theme)
+        files.update(theme_pages(c, theme))
     for district in c.districts:
         files[c.district_path(district)] = district_page(c, district)
     for year in c.years:
-        files[c.year_path(year)] = year_page(c, year)
+        files.update(year_pages(c, year))
     generated = {
         urls.HOME_PAGE: home_page(c),
         urls.RESOLUTIONS_INDEX: resolutions_index(c),
         urls.THEMES_INDEX: themes_index(c),
-        urls.DISTRICTS_INDEX: districts_index(c),
+        **districts_index_pages(c),
         urls.YEARS_INDEX: years_index(c),
         urls.DEADLINES_PAGE: deadlines_page(c),
         urls.DATA_PAGE: data_page(c),
@@ -123,9 +124,11 @@ def _write_all(c: Corpus, config: Config, out: Path, url: str | None) -> list[st
         json.dumps([to_dict(r) for r in c.resolutions], ensure_ascii=False, indent=1) + "\n"
     )
     files["README.md"] = GENERATED_NOTE
-    files[NAV_FILE] = yaml.safe_dump(
-        {"nav": navigation(c, content)}, allow_unicode=True, sort_keys=False
-    )
+    nav: dict[str, Any] = {"nav": navigation(c, content)}
+    hidden = not_in_nav(c, files)
+    if hidden:
+        nav["not_in_nav"] = hidden
+    files[NAV_FILE] = yaml.safe_dump(nav, allow_unicode=True, sort_keys=False)
     for rel, body in files.items():
         if rel.endswith(".md") and isinstance(body, str) and rel != "README.md":
             check_markdown(rel, body)
