@@ -6,14 +6,19 @@ other districts), per theme, per district and per year; a deadlines calendar; a
 home page with figures and a chart; the open data (JSON and CSV) and a copy of
 every source document. The hand-written pages of ``content/`` are copied in too.
 
-docs/ is rewritten as a whole: everything is written into a temporary folder next
-to it, checked, and swapped in. The navigation goes to ``docs/.nav.yml``, which the
+docs/ is replaced as a whole: everything is written into a temporary folder next
+to it, checked, and swapped in, so a failed build leaves the old docs/ intact. A file
+whose bytes equal those of the docs/ it replaces is hard-linked into the new folder
+instead of written, so after one new resolution only the pages it touches (its own,
+its district, year and themes, the lists and the data) get new files; the others keep
+their inode and mtime. The navigation goes to ``docs/.nav.yml``, which the
 avgust MkDocs plugin (:mod:`avgust.site.plugin`) reads (MkDocs itself skips dot files).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -129,16 +134,29 @@ def _write_all(c: Corpus, config: Config, out: Path, url: str | None) -> list[st
     if hidden:
         nav["not_in_nav"] = hidden
     files[NAV_FILE] = yaml.safe_dump(nav, allow_unicode=True, sort_keys=False)
+    previous = config.docs_dir
     for rel, body in files.items():
         if rel.endswith(".md") and isinstance(body, str) and rel != "README.md":
             check_markdown(rel, body)
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(body, bytes):
-            target.write_bytes(body)
-        else:
-            target.write_text(body, encoding="utf-8", newline="\n")
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        if not _link_unchanged(previous / rel, target, data):
+            target.write_bytes(data)
     return sorted(files)
+
+
+def _link_unchanged(old: Path, target: Path, data: bytes) -> bool:
+    """Hard-link ``old`` to ``target`` when it holds exactly ``data``; False if not done."""
+    try:
+        if not old.is_file() or old.is_symlink() or old.stat().st_size != len(data):
+            return False
+        if old.read_bytes() != data:
+            return False
+        os.link(old, target)
+    except OSError:  # no hard links on this file system, a race with a reader: write it
+        return False
+    return True
 
 
 def _copy_content(root: Path, files: dict[str, str | bytes]) -> list[tuple[str, str]]:

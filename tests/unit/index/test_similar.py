@@ -183,7 +183,7 @@ def test_the_knn_search_equals_scoring_every_pair_with_repeated_texts(index: Ind
         [index.groups + c * (int(index.groups.max()) + 1) for c in range(copies)]
     )
     ids = [f"{c}-{r.id}" for c in range(copies) for r in index.records]
-    themes = [("t",) if n % 3 == 0 else () for n in range(len(ids))]
+    themes: list[tuple[str, ...]] = [("t",) if n % 3 == 0 else () for n in range(len(ids))]
     found = similar_directives(vectors, groups, ids, themes, k=5, threshold=0.40)
     expected = _all_pairs(vectors, groups, ids, themes)
     assert found.keys() == expected.keys()
