@@ -136,13 +136,14 @@ def _write_all(c: Corpus, config: Config, out: Path, url: str | None) -> list[st
     files[NAV_FILE] = yaml.safe_dump(nav, allow_unicode=True, sort_keys=False)
     previous = config.docs_dir
     for rel, body in files.items():
-        if rel.endswith(".md") and isinstance(body, str) and rel != "README.md":
-            check_markdown(rel, body)
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         data = body.encode("utf-8") if isinstance(body, str) else body
-        if not _link_unchanged(previous / rel, target, data):
-            target.write_bytes(data)
+        if _link_unchanged(previous / rel, target, data):
+            continue  # the same bytes passed check_markdown when they were first written
+        if rel.endswith(".md") and isinstance(body, str) and rel != "README.md":
+            check_markdown(rel, body)
+        target.write_bytes(data)
     return sorted(files)
 
 
