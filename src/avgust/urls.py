@@ -54,6 +54,28 @@ def year_path(year: int) -> str:
     return f"{YEAR_PAGES}/{year}.md"
 
 
+PART_PAGE_FOLDERS = (f"{THEME_PAGES}/*/", f"{YEAR_PAGES}/*/", f"{DISTRICT_PAGES}/spisok/")
+"""The folders of the pages a long list is split into (gitignore patterns, relative to
+docs/): they are reached from the page they continue, not from the navigation."""
+
+
+def theme_part_path(page_slug: str, year: int | None, part: int = 1) -> str:
+    """A page of a large theme's directives of one year: ``temy/<slug>/<year>.md``, then
+    ``temy/<slug>/<year>-2.md`` …; undated directives under ``bez-daty``."""
+    name = "bez-daty" if year is None else str(year)
+    return f"{THEME_PAGES}/{page_slug}/{name}{'' if part == 1 else f'-{part}'}.md"
+
+
+def year_part_path(year: int, part: int = 1) -> str:
+    """Page ``part`` of a year's documents: the year page, then ``gody/<year>/<part>.md``."""
+    return year_path(year) if part == 1 else f"{YEAR_PAGES}/{year}/{part}.md"
+
+
+def districts_index_part(part: int = 1) -> str:
+    """Page ``part`` of the district list: the index, then ``rajony/spisok/<part>.md``."""
+    return DISTRICTS_INDEX if part == 1 else f"{DISTRICT_PAGES}/spisok/{part}.md"
+
+
 def source_path(slug: str, suffix: str) -> str:
     """The copy of a source document: ``sources/<slug><suffix>``."""
     return f"{SOURCE_FILES}/{slug}{suffix}"
@@ -93,6 +115,7 @@ __all__ = [
     "DISTRICT_PAGES",
     "HOME_PAGE",
     "NAV_FILE",
+    "PART_PAGE_FOLDERS",
     "RESOLUTIONS_INDEX",
     "RESOLUTIONS_JSON",
     "RESOLUTION_PAGES",
@@ -104,11 +127,14 @@ __all__ = [
     "YEAR_PAGES",
     "directive_url",
     "district_path",
+    "districts_index_part",
     "html_link",
     "md_link",
     "page_url",
     "resolution_path",
     "source_path",
+    "theme_part_path",
     "theme_path",
+    "year_part_path",
     "year_path",
 ]

@@ -27,8 +27,14 @@ ones («закрепление наставников за молодыми сп
 образовательного процесса» ↔ «безопасная цифровая среда» does not share one and
 stays out), so the theme is the tie-breaker the cosine alone lacks there.
 
-The pairs come from a faiss range search (exact, flat inner product) over the
-centred vectors, in blocks of rows so memory stays bounded.
+The neighbours come from a faiss k-nearest-neighbour search (exact, flat inner
+product) over the centred vectors, in blocks of rows so memory stays bounded: each
+row asks for ``k + EXTRA`` neighbours and, when filtering (same district, the theme
+rule) leaves fewer than ``k`` while the last neighbour still clears the lower bar,
+asks again for twice as many, so the result is the same as scoring every pair. A
+range search instead returns every pair above the bar, which grows with the square
+of the corpus when texts repeat across districts (many resolutions copy the
+regional wording).
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from avgust.config import (
 from avgust.records import SimilarDirective
 
 BLOCK = 1024
+EXTRA = 16  # neighbours asked beyond k, for the ones filtering drops
 
 
 def centred(vectors: np.ndarray) -> np.ndarray:
@@ -69,8 +76,8 @@ def similar_directives(
     (or ≥ ``theme_threshold`` when the two share a theme).
 
     Row i of ``vectors`` (L2-normalised) is directive ``ids[i]``, of district code
-    ``groups[i]``, with theme slugs ``themes[i]``. Best first (ties by id); directives
-    with none are left out.
+    ``groups[i]``, with theme slugs ``themes[i]``. Best first (equal 4-decimal scores by
+    id); directives with none are left out.
     """
     import faiss
 
@@ -83,30 +90,45 @@ def similar_directives(
     flat.add(vectors)
     id_rank = np.argsort(np.argsort(np.array(ids, dtype=object), kind="stable"), kind="stable")
     lowest = threshold if theme_threshold is None else min(threshold, theme_threshold)
-    theme_sets = [set(t) for t in themes]
+    theme_sets = [frozenset(t) for t in themes]
     for start in range(0, n, BLOCK):
-        block = vectors[start : start + BLOCK]
-        lims, scores, rows = flat.range_search(block, float(lowest))
-        for offset in range(len(block)):
-            i = start + offset
-            a, b = int(lims[offset]), int(lims[offset + 1])
-            found_rows, found_scores = rows[a:b], scores[a:b]
-            other = groups[found_rows] != groups[i]
-            if lowest < threshold:
-                shared = np.array([not theme_sets[i].isdisjoint(theme_sets[r]) for r in found_rows])
-                other &= (found_scores >= threshold) | (
-                    shared.astype(bool) if len(shared) else other
-                )
-            if not other.any():
-                continue
-            found_rows, found_scores = found_rows[other], found_scores[other]
-            order = np.lexsort((id_rank[found_rows], -found_scores))[:k]
-            out[ids[i]] = [
-                SimilarDirective(
-                    id=ids[int(found_rows[j])], score=round(min(float(found_scores[j]), 1.0), 4)
-                )
-                for j in order
-            ]
+        pending = np.arange(start, min(start + BLOCK, n))
+        wanted = min(n, k + EXTRA)
+        while len(pending):
+            scores, rows = flat.search(vectors[pending], wanted)
+            again = []
+            for i, found_scores, found_rows in zip(pending.tolist(), scores, rows, strict=True):
+                keep = (found_rows >= 0) & (found_scores >= lowest) & (found_rows != i)
+                keep &= groups[np.maximum(found_rows, 0)] != groups[i]
+                if lowest < threshold:
+                    mine = theme_sets[i]
+                    keep &= (found_scores >= threshold) | np.fromiter(
+                        (not mine.isdisjoint(theme_sets[r]) for r in found_rows),
+                        dtype=bool,
+                        count=len(found_rows),
+                    )
+                hit_rows = found_rows[keep]
+                # ranked by the score as stored, so float noise between equal texts
+                # does not beat the tie-break by id
+                hit_scores = np.minimum(np.round(found_scores[keep], 4), 1.0)
+                order = np.lexsort((id_rank[hit_rows], -hit_scores))[:k]
+                # the cut may hide qualifying neighbours, or ties that win by id
+                cut = found_scores[-1]
+                if (
+                    wanted < n
+                    and cut >= lowest
+                    and (len(order) < k or hit_scores[order[-1]] <= round(float(cut), 4))
+                ):
+                    again.append(i)
+                    continue
+                if not len(order):
+                    continue
+                out[ids[i]] = [
+                    SimilarDirective(id=ids[int(hit_rows[j])], score=round(float(hit_scores[j]), 4))
+                    for j in order
+                ]
+            pending = np.array(again, dtype=np.int64)
+            wanted = min(n, wanted * 2)
     return out
 
 

@@ -67,6 +67,16 @@ class Corpus:
         for item in self.items:
             for slug in dict.fromkeys(item.directive.themes):
                 self.theme_items[slug].append(item)
+        # lookups by district and year, so that pages stay linear in the corpus
+        self._by_district: dict[str, list[Resolution]] = defaultdict(list)
+        self._by_year: dict[int, list[Resolution]] = defaultdict(list)
+        self._regions: dict[str, str] = {}
+        for res in self.resolutions:
+            self._by_district[self.district(res)].append(res)
+            if res.year is not None:
+                self._by_year[res.year].append(res)
+            if res.region:
+                self._regions.setdefault(self.district(res), res.region)
 
     def _check_unique(self) -> None:
         seen: set[str] = set()
@@ -116,15 +126,13 @@ class Corpus:
         )
 
     def region(self, district: str) -> str | None:
-        return next(
-            (r.region for r in self.resolutions if self.district(r) == district and r.region), None
-        )
+        return self._regions.get(district)
 
     def in_district(self, district: str) -> list[Resolution]:
-        return [r for r in self.resolutions if self.district(r) == district]
+        return list(self._by_district.get(district, ()))
 
     def in_year(self, year: int) -> list[Resolution]:
-        return [r for r in self.resolutions if r.year == year]
+        return list(self._by_year.get(year, ()))
 
     # Page paths, relative to docs/ (POSIX); the rules are avgust.urls'.
     @staticmethod

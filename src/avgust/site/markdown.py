@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from functools import cache
+from functools import cache, lru_cache
 from html import unescape
 from urllib.parse import urlsplit
 
@@ -33,6 +33,7 @@ def _inline_parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": True})
 
 
+@lru_cache(maxsize=1 << 16)  # a directive's text is shown on several pages
 def md_text(text: str) -> str:
     """``text`` as inline Markdown that renders to exactly that text (whitespace squashed).
 
@@ -83,9 +84,14 @@ def plain_title(text: str) -> str:
     return squash(text).translate(_TITLE_SWAPS)
 
 
+@cache
+def _page_parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
 def check_markdown(page: str, text: str) -> None:
     """Refuse a page whose Markdown links anywhere but to the site itself or http(s)."""
-    tokens = MarkdownIt("commonmark", {"html": True}).enable("table").parse(text)
+    tokens = _page_parser().parse(text)
     for token in tokens:
         for child in [token, *(token.children or [])]:
             href = child.attrGet("href") or child.attrGet("src")

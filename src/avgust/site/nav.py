@@ -14,10 +14,17 @@ from avgust import urls
 from avgust.site.corpus import Corpus
 from avgust.site.markdown import plain_title
 
+NAV_SECTION_PAGES = 30
+"""A section with more pages than this lists only its index page: every page carries the
+whole navigation, so 3,000 districts in it would be ~0.5 MB on each of them."""
+
 
 def navigation(c: Corpus, content: Sequence[tuple[str, str]]) -> list[Any]:
     def section(title: str, index: str, pages: Iterable[tuple[str, str]]) -> dict[str, Any]:
-        return {title: [index, *({plain_title(t): p} for t, p in pages)]}
+        entries = list(pages)
+        if len(entries) > NAV_SECTION_PAGES:
+            return {title: [index]}
+        return {title: [index, *({plain_title(t): p} for t, p in entries)]}
 
     nav: list[Any] = [
         {"Главная": "index.md"},
@@ -33,6 +40,27 @@ def navigation(c: Corpus, content: Sequence[tuple[str, str]]) -> list[Any]:
         {"Открытые данные": urls.DATA_PAGE},
     ]
     return nav + _content_nav(content)
+
+
+def not_in_nav(c: Corpus, pages: Iterable[str]) -> list[str]:
+    """gitignore patterns (for MkDocs's ``not_in_nav``) of the generated pages that the
+    navigation leaves out on purpose: part pages and the pages of a collapsed section."""
+    folders = {
+        urls.RESOLUTION_PAGES: len(c.resolutions),
+        urls.THEME_PAGES: len(c.themes),
+        urls.DISTRICT_PAGES: len(c.districts),
+        urls.YEAR_PAGES: len(c.years),
+    }
+    patterns = [
+        pattern
+        for folder, count in folders.items()
+        if count > NAV_SECTION_PAGES
+        for pattern in (f"/{folder}/*.md", f"!/{folder}/index.md")
+    ]
+    parts = [p.rstrip("/").replace("*", "") for p in urls.PART_PAGE_FOLDERS]
+    if any(page.startswith(tuple(parts)) and page.count("/") >= 2 for page in pages):
+        patterns += [f"/{p}" for p in urls.PART_PAGE_FOLDERS]
+    return patterns
 
 
 def _content_nav(content: Sequence[tuple[str, str]]) -> list[Any]:

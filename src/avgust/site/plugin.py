@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import pathspec
 import yaml
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin
@@ -28,7 +29,11 @@ class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         docs = Path(config.docs_dir)
         nav_file = docs / NAV_FILE
         if config.nav is None and nav_file.is_file():
-            config.nav = (yaml.safe_load(nav_file.read_text(encoding="utf-8")) or {}).get("nav")
+            generated = yaml.safe_load(nav_file.read_text(encoding="utf-8")) or {}
+            config.nav = generated.get("nav")
+            hidden = generated.get("not_in_nav")
+            if hidden and config.not_in_nav is None:  # pages reached from their list page
+                config.not_in_nav = pathspec.GitIgnoreSpec.from_lines(hidden)
         if not config.site_url:
             root = Path(config.config_file_path).parent if config.config_file_path else docs.parent
             url = load_config(root).public_url

@@ -6,18 +6,24 @@ other districts), per theme, per district and per year; a deadlines calendar; a
 home page with figures and a chart; the open data (JSON and CSV) and a copy of
 every source document. The hand-written pages of ``content/`` are copied in too.
 
-docs/ is rewritten as a whole: everything is written into a temporary folder next
-to it, checked, and swapped in. The navigation goes to ``docs/.nav.yml``, which the
+docs/ is replaced as a whole: everything is written into a temporary folder next
+to it, checked, and swapped in, so a failed build leaves the old docs/ intact. A file
+whose bytes equal those of the docs/ it replaces is hard-linked into the new folder
+instead of written, so after one new resolution only the pages it touches (its own,
+its district, year and themes, the lists and the data) get new files; the others keep
+their inode and mtime. The navigation goes to ``docs/.nav.yml``, which the
 avgust MkDocs plugin (:mod:`avgust.site.plugin`) reads (MkDocs itself skips dot files).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -31,17 +37,17 @@ from avgust.records import Resolution, SimilarDirective, Theme, to_dict
 from avgust.site.corpus import Corpus
 from avgust.site.data import data_csv, data_page, data_records
 from avgust.site.markdown import check_markdown
-from avgust.site.nav import _content_title, navigation
+from avgust.site.nav import _content_title, navigation, not_in_nav
 from avgust.site.pages.calendar import deadlines_page
 from avgust.site.pages.home import home_page
 from avgust.site.pages.resolution import resolution_page
 from avgust.site.pages.taxonomy import (
     district_page,
-    districts_index,
+    districts_index_pages,
     resolutions_index,
-    theme_page,
+    theme_pages,
     themes_index,
-    year_page,
+    year_pages,
     years_index,
 )
 from avgust.urls import NAV_FILE
@@ -96,16 +102,16 @@ def _write_all(c: Corpus, config: Config, out: Path, url: str | None) -> list[st
         files[c.source_path(res)] = data
         files[c.resolution_path(res)] = resolution_page(c, res, len(data))
     for theme in c.themes:
-        files[c.theme_path(theme.slug)] = theme_page(c, theme)
+        files.update(theme_pages(c, theme))
     for district in c.districts:
         files[c.district_path(district)] = district_page(c, district)
     for year in c.years:
-        files[c.year_path(year)] = year_page(c, year)
+        files.update(year_pages(c, year))
     generated = {
         urls.HOME_PAGE: home_page(c),
         urls.RESOLUTIONS_INDEX: resolutions_index(c),
         urls.THEMES_INDEX: themes_index(c),
-        urls.DISTRICTS_INDEX: districts_index(c),
+        **districts_index_pages(c),
         urls.YEARS_INDEX: years_index(c),
         urls.DEADLINES_PAGE: deadlines_page(c),
         urls.DATA_PAGE: data_page(c),
@@ -123,19 +129,35 @@ def _write_all(c: Corpus, config: Config, out: Path, url: str | None) -> list[st
         json.dumps([to_dict(r) for r in c.resolutions], ensure_ascii=False, indent=1) + "\n"
     )
     files["README.md"] = GENERATED_NOTE
-    files[NAV_FILE] = yaml.safe_dump(
-        {"nav": navigation(c, content)}, allow_unicode=True, sort_keys=False
-    )
+    nav: dict[str, Any] = {"nav": navigation(c, content)}
+    hidden = not_in_nav(c, files)
+    if hidden:
+        nav["not_in_nav"] = hidden
+    files[NAV_FILE] = yaml.safe_dump(nav, allow_unicode=True, sort_keys=False)
+    previous = config.docs_dir
     for rel, body in files.items():
-        if rel.endswith(".md") and isinstance(body, str) and rel != "README.md":
-            check_markdown(rel, body)
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(body, bytes):
-            target.write_bytes(body)
-        else:
-            target.write_text(body, encoding="utf-8", newline="\n")
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        if _link_unchanged(previous / rel, target, data):
+            continue  # the same bytes passed check_markdown when they were first written
+        if rel.endswith(".md") and isinstance(body, str) and rel != "README.md":
+            check_markdown(rel, body)
+        target.write_bytes(data)
     return sorted(files)
+
+
+def _link_unchanged(old: Path, target: Path, data: bytes) -> bool:
+    """Hard-link ``old`` to ``target`` when it holds exactly ``data``; False if not done."""
+    try:
+        if not old.is_file() or old.is_symlink() or old.stat().st_size != len(data):
+            return False
+        if old.read_bytes() != data:
+            return False
+        os.link(old, target)
+    except OSError:  # no hard links on this file system, a race with a reader: write it
+        return False
+    return True
 
 
 def _copy_content(root: Path, files: dict[str, str | bytes]) -> list[tuple[str, str]]:

@@ -152,3 +152,41 @@ def test_a_shared_theme_lowers_the_bar(
         mine = set(themed.record(key).themes)
         for hit in hits:
             assert hit.score >= THRESHOLD or mine & set(themed.record(hit.id).themes)
+
+
+def _all_pairs(
+    vectors: np.ndarray, groups: np.ndarray, ids: list[str], themes: list[tuple[str, ...]]
+) -> dict[str, list[SimilarDirective]]:
+    """The definition, scoring every pair: what the kNN search must reproduce."""
+    shifted = centred(vectors)
+    sims = shifted @ shifted.T
+    out: dict[str, list[SimilarDirective]] = {}
+    for i, key in enumerate(ids):
+        hits = [
+            (float(sims[i, j]), ids[j])
+            for j in range(len(ids))
+            if groups[j] != groups[i]
+            and (sims[i, j] >= 0.40 or (sims[i, j] >= 0.35 and set(themes[i]) & set(themes[j])))
+        ]
+        hits.sort(key=lambda hit: (-round(hit[0], 4), hit[1]))
+        if hits:
+            out[key] = [SimilarDirective(j, round(min(s, 1.0), 4)) for s, j in hits[:5]]
+    return out
+
+
+def test_the_knn_search_equals_scoring_every_pair_with_repeated_texts(index: Index) -> None:
+    # the real vectors four times over, as if four copies of every resolution came from
+    # other districts: exact ties at 1.0 and many same-district neighbours to skip
+    copies = 4
+    vectors = np.tile(index.vectors, (copies, 1))
+    groups = np.concatenate(
+        [index.groups + c * (int(index.groups.max()) + 1) for c in range(copies)]
+    )
+    ids = [f"{c}-{r.id}" for c in range(copies) for r in index.records]
+    themes: list[tuple[str, ...]] = [("t",) if n % 3 == 0 else () for n in range(len(ids))]
+    found = similar_directives(vectors, groups, ids, themes, k=5, threshold=0.40)
+    expected = _all_pairs(vectors, groups, ids, themes)
+    assert found.keys() == expected.keys()
+    for key, hits in expected.items():
+        assert [h.id for h in found[key]] == [h.id for h in hits], key
+        assert [h.score for h in found[key]] == pytest.approx([h.score for h in hits], abs=1e-4)

@@ -23,14 +23,25 @@ PALETTE = (
     "#bab0ac",
 )
 
+CHART_SERIES = len(PALETTE)
+"""Most series in a chart: one colour each, and the legend stays short on a phone."""
+OTHER_DISTRICTS = "Другие районы"
+
 
 def theme_chart(c: Corpus, page: str, by: str) -> str:
     """Themes as horizontal bars stacked by district or by year: HTML labels, inline SVG bars."""
     if by == "district":
         series = list(c.districts)
+        if len(series) > CHART_SERIES:  # the most active districts, the rest as one
+            active = Counter(
+                c.district(i.resolution) for items in c.theme_items.values() for i in items
+            )
+            top = {name for name, _ in active.most_common(CHART_SERIES - 1)}
+            series = [name for name in series if name in top] + [OTHER_DISTRICTS]
 
         def key(item: Item) -> str:
-            return c.district(item.resolution)
+            name = c.district(item.resolution)
+            return name if name in series else OTHER_DISTRICTS
     else:
         series = [str(y) for y in sorted(c.years)]
 

@@ -1,13 +1,24 @@
-"""The theme, district and year pages, and the index pages that list them."""
+"""The theme, district and year pages, and the index pages that list them.
+
+Pages stay small when the corpus grows: a theme with more than THEME_PAGE_DIRECTIVES
+directives gets a landing page (its years with counts and page links) and per-year
+pages of at most that many directives, grouped by district; a year with more than
+LIST_PAGE_ENTRIES documents, and a district list longer than that, continue on
+numbered pages. Below those sizes every page is one page, as before.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import weakref
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeVar
 
 from avgust import urls
-from avgust.records import Theme
+from avgust.records import Resolution, Theme
 from avgust.ru.format import format_date, plural
-from avgust.site.corpus import Corpus
+from avgust.site.corpus import Corpus, Item
 from avgust.site.markdown import md_paragraphs, md_text
 from avgust.site.pages.chart import theme_chart
 from avgust.site.pages.common import (
@@ -18,6 +29,44 @@ from avgust.site.pages.common import (
     title_markdown,
 )
 from avgust.urls import md_link
+
+THEME_PAGE_DIRECTIVES = 100
+"""Most directives on one theme page: ~600 bytes of HTML each, so ≤ ~100 KB of them."""
+LIST_PAGE_ENTRIES = 200
+"""Most documents (or districts) listed on one year page or district list page."""
+
+_T = TypeVar("_T")
+Group = tuple[str, Resolution, tuple[Item, ...]]  # district, resolution, its directives
+
+
+@dataclass(frozen=True)
+class ThemePart:
+    """One page of a large theme: its directives of one year, ``number`` of ``of``."""
+
+    path: str
+    year: int | None
+    number: int
+    of: int
+    groups: tuple[Group, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(len(items) for _, _, items in self.groups)
+
+
+# per corpus and theme slug: its parts, and the first part of each district
+_PARTS: weakref.WeakKeyDictionary[Corpus, dict[str, list[ThemePart]]] = weakref.WeakKeyDictionary()
+_FIRST_PART: weakref.WeakKeyDictionary[Corpus, dict[str, dict[str, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def theme_pages(c: Corpus, theme: Theme) -> dict[str, str]:
+    """A theme's page, and when it is large its per-year pages: docs/ path → Markdown."""
+    pages = {c.theme_path(theme.slug): theme_page(c, theme)}
+    for part in theme_parts(c, theme.slug):
+        pages[part.path] = theme_part_page(c, theme, part)
+    return pages
 
 
 def theme_page(c: Corpus, theme: Theme) -> str:
@@ -40,21 +89,144 @@ def theme_page(c: Corpus, theme: Theme) -> str:
         f"{plural(len(districts), 'районе', 'районах', 'районах')}"
     )
     lines += [f"{summary}{' · ' + span if span else ''}.", "{: .avg-summary }", ""]
-    for district in districts:
-        in_district = [i for i in items if c.district(i.resolution) == district]
-        slug = c.district_page[district]
-        lines += [f"## {md_text(district)} ({len(in_district)}) {{#d-{slug}}}", ""]
-        for res in c.in_district(district):
-            chosen = [i for i in in_district if i.resolution.slug == res.slug]
-            if not chosen:
-                continue
-            when = f"{res.year} год" if res.year else md_text(kind_label(res))
-            lines += [f"### {when} ({len(chosen)}) {{#d-{slug}-{res.slug}}}", ""]
-            title = title_markdown(res)
-            lines += [f"Из документа: [{title}]({md_link(page, c.resolution_path(res))})", ""]
-            lines += [directive_line(c, i, page) for i in chosen]
-            lines.append("")
+    parts = theme_parts(c, theme.slug)
+    if parts:
+        return "\n".join(lines + _theme_years(c, page, parts))
+    lines += _groups_markdown(c, page, _groups(c, items))
     return "\n".join(lines)
+
+
+def theme_parts(c: Corpus, slug: str) -> list[ThemePart]:
+    """The per-year pages of a theme with more than THEME_PAGE_DIRECTIVES directives (else
+    none), newest year first, each of at most that many directives."""
+    cached = _PARTS.setdefault(c, {})
+    if slug in cached:
+        return cached[slug]
+    items = c.theme_items.get(slug, [])
+    parts: list[ThemePart] = []
+    if len(items) > THEME_PAGE_DIRECTIVES:
+        by_year: dict[int | None, list[Item]] = defaultdict(list)
+        for item in items:
+            by_year[item.resolution.year].append(item)
+        order = sorted(by_year, key=lambda y: (y is None, -(y or 0)))
+        for year in order:
+            chunks = _chunks(_groups(c, by_year[year]), THEME_PAGE_DIRECTIVES)
+            for n, chunk in enumerate(chunks, 1):
+                path = urls.theme_part_path(c.theme_page[slug], year, n)
+                parts.append(ThemePart(path, year, n, len(chunks), tuple(chunk)))
+    cached[slug] = parts
+    return parts
+
+
+def theme_anchor(c: Corpus, slug: str, district: str) -> tuple[str, str]:
+    """Where a theme's directives of a district start: (docs/ page, anchor)."""
+    firsts = _FIRST_PART.setdefault(c, {})
+    if slug not in firsts:
+        first: dict[str, str] = {}
+        for part in theme_parts(c, slug):
+            for name, _, _ in part.groups:
+                first.setdefault(name, part.path)
+        firsts[slug] = first
+    return firsts[slug].get(district, c.theme_path(slug)), f"d-{c.district_page[district]}"
+
+
+def theme_part_page(c: Corpus, theme: Theme, part: ThemePart) -> str:
+    page = part.path
+    when = f"{part.year} год" if part.year else "без даты"
+    of = f", страница {part.number} из {part.of}" if part.of > 1 else ""
+    lines = [
+        front_matter(f"{theme.name} — {when}{of}", theme.description),
+        f"# {md_text(theme.name)}: {when}",
+        "",
+        f"{plural(part.count, 'поручение', 'поручения', 'поручений')}{of} · "
+        f"[все годы темы]({md_link(page, c.theme_path(theme.slug))})",
+        "{: .avg-summary }",
+        "",
+    ]
+    siblings = [p.path for p in theme_parts(c, theme.slug) if p.year == part.year]
+    pager = _pager(page, siblings)
+    lines += [*pager, *_groups_markdown(c, page, part.groups), *pager]
+    return "\n".join(lines)
+
+
+def _theme_years(c: Corpus, page: str, parts: Sequence[ThemePart]) -> list[str]:
+    lines = ["## По годам {#po-godam}", "", "| Год | Поручений | Районов | Страницы |"]
+    lines.append("| --- | ---: | ---: | --- |")
+    by_year: dict[int | None, list[ThemePart]] = defaultdict(list)
+    for part in parts:
+        by_year[part.year].append(part)
+    for year, in_year in by_year.items():
+        count = sum(p.count for p in in_year)
+        districts = len({name for p in in_year for name, _, _ in p.groups})
+        links = " · ".join(f"[{p.number}]({md_link(page, p.path)})" for p in in_year)
+        label = f"[{year} год]({md_link(page, in_year[0].path)})" if year else "без даты"
+        lines.append(f"| {label} | {count} | {districts} | {links} |")
+    return [*lines, ""]
+
+
+def _groups(c: Corpus, items: Sequence[Item]) -> list[Group]:
+    """Directives by district (A–Я), then by document as the district lists them."""
+    by_resolution: dict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        by_resolution[item.resolution.slug].append(item)
+    groups: list[Group] = []
+    for district in sorted({c.district(i.resolution) for i in items}):
+        for res in c.in_district(district):
+            if res.slug in by_resolution:
+                groups.append((district, res, tuple(by_resolution[res.slug])))
+    return groups
+
+
+def _chunks(groups: Sequence[Group], size: int) -> list[list[Group]]:
+    """Groups into pages of at most ``size`` directives; a larger group is cut."""
+    pages: list[list[Group]] = [[]]
+    room = size
+    for district, res, items in groups:
+        rest = items
+        while rest:
+            if room == 0:
+                pages.append([])
+                room = size
+            take, rest = rest[:room], rest[room:]
+            pages[-1].append((district, res, take))
+            room -= len(take)
+    return pages
+
+
+def _groups_markdown(c: Corpus, page: str, groups: Sequence[Group]) -> list[str]:
+    lines: list[str] = []
+    totals: Counter[str] = Counter()
+    for district, _, items in groups:
+        totals[district] += len(items)
+    shown: set[str] = set()
+    for district, res, chosen in groups:
+        slug = c.district_page[district]
+        if district not in shown:
+            shown.add(district)
+            lines += [f"## {md_text(district)} ({totals[district]}) {{#d-{slug}}}", ""]
+        when = f"{res.year} год" if res.year else md_text(kind_label(res))
+        lines += [f"### {when} ({len(chosen)}) {{#d-{slug}-{res.slug}}}", ""]
+        title = title_markdown(res)
+        lines += [f"Из документа: [{title}]({md_link(page, c.resolution_path(res))})", ""]
+        lines += [directive_line(c, i, page) for i in chosen]
+        lines.append("")
+    return lines
+
+
+def _slices(values: Sequence[_T], size: int) -> list[Sequence[_T]]:
+    """``values`` in consecutive slices of ``size`` (one empty slice when there are none)."""
+    return [values[i : i + size] for i in range(0, len(values), size)] or [values[:0]]
+
+
+def _pager(page: str, pages: Sequence[str]) -> list[str]:
+    """«Страницы: 1 · **2** · 3» between pages of one list (nothing for a single page)."""
+    if len(pages) < 2:
+        return []
+    links = " · ".join(
+        f"**{n}**" if path == page else f"[{n}]({md_link(page, path)})"
+        for n, path in enumerate(pages, 1)
+    )
+    return [f"Страницы: {links}", "{: .avg-pager }", ""]
 
 
 def district_page(c: Corpus, district: str) -> str:
@@ -78,17 +250,34 @@ def district_page(c: Corpus, district: str) -> str:
     counts = Counter(
         slug for r in resolutions for d in r.directives for slug in dict.fromkeys(d.themes)
     )
-    slug = c.district_page[district]
-    lines += _theme_table(c, page, counts, anchor=f"d-{slug}")
+    lines += _theme_table(c, page, counts, district=district)
     return "\n".join(lines)
 
 
-def year_page(c: Corpus, year: int) -> str:
-    page = c.year_path(year)
+def year_pages(c: Corpus, year: int) -> dict[str, str]:
+    """A year's page, continued on numbered pages past LIST_PAGE_ENTRIES documents."""
+    resolutions = c.in_year(year)
+    chunks = _slices(resolutions, LIST_PAGE_ENTRIES)
+    paths = [urls.year_part_path(year, n) for n in range(1, len(chunks) + 1)]
+    return {
+        path: year_page(c, year, part=n, chunk=chunk, paths=paths)
+        for n, (path, chunk) in enumerate(zip(paths, chunks, strict=True), 1)
+    }
+
+
+def year_page(
+    c: Corpus,
+    year: int,
+    part: int = 1,
+    chunk: Sequence[Resolution] | None = None,
+    paths: Sequence[str] = (),
+) -> str:
+    page = urls.year_part_path(year, part)
     resolutions = c.in_year(year)
     count = sum(len(r.directives) for r in resolutions)
+    of = f", страница {part} из {len(paths)}" if len(paths) > 1 else ""
     lines = [
-        front_matter(f"{year} год"),
+        front_matter(f"{year} год{of}"),
         f"# {year} год",
         "",
         f"Августовские конференции {year} года: "
@@ -100,7 +289,9 @@ def year_page(c: Corpus, year: int) -> str:
         "## Документы {#dokumenty}",
         "",
     ]
-    for res in resolutions:
+    pager = _pager(page, paths)
+    lines += pager
+    for res in resolutions if chunk is None else chunk:
         n = plural(len(res.directives), "поручение", "поручения", "поручений")
         district = c.district(res)
         lines.append(
@@ -108,25 +299,31 @@ def year_page(c: Corpus, year: int) -> str:
             f"[{title_markdown(res)}]({md_link(page, c.resolution_path(res))}) · {n}"
         )
     lines.append("")
-    counts = Counter(
-        slug for r in resolutions for d in r.directives for slug in dict.fromkeys(d.themes)
-    )
-    lines += _theme_table(c, page, counts)
+    lines += pager
+    if part == 1:
+        counts = Counter(
+            slug for r in resolutions for d in r.directives for slug in dict.fromkeys(d.themes)
+        )
+        lines += _theme_table(c, page, counts)
     return "\n".join(lines)
 
 
 def _theme_table(
-    c: Corpus, page: str, counts: Counter[str], anchor: str | None = None
+    c: Corpus, page: str, counts: Counter[str], district: str | None = None
 ) -> list[str]:
+    """Themes with counts; for a district, each links to where the district's part starts."""
     known = [(t, counts[t.slug]) for t in c.themes if counts[t.slug]]
     if not known:
         return []
     known.sort(key=lambda pair: (-pair[1], pair[0].name))
     lines = ["## Темы {#temy}", "", "| Тема | Поручений |", "| --- | ---: |"]
     for theme, n in known:
-        lines.append(
-            f"| [{md_text(theme.name)}]({md_link(page, c.theme_path(theme.slug), anchor)}) | {n} |"
+        target, anchor = (
+            theme_anchor(c, theme.slug, district)
+            if district is not None
+            else (c.theme_path(theme.slug), None)
         )
+        lines.append(f"| [{md_text(theme.name)}]({md_link(page, target, anchor)}) | {n} |")
     return [*lines, ""]
 
 
@@ -140,10 +337,15 @@ def resolutions_index(c: Corpus) -> str:
         "каждое на своей странице, с поручениями по адресатам и сроками.",
         "",
     ]
+    large = len(c.resolutions) > LIST_PAGE_ENTRIES  # then each year links to its year page
     for year in c.years:
         lines += [f"## {year} год {{#y-{year}}}", ""]
-        for res in c.in_year(year):
-            lines.append(resolution_item(c, page, res))
+        in_year = c.in_year(year)
+        if large:
+            docs = plural(len(in_year), "документ", "документа", "документов")
+            lines.append(f"[{docs} {year} года]({md_link(page, c.year_path(year))})")
+        else:
+            lines += [resolution_item(c, page, res) for res in in_year]
         lines.append("")
     undated = [r for r in c.resolutions if r.year is None]
     if undated:
@@ -177,10 +379,31 @@ def themes_index(c: Corpus) -> str:
     return "\n".join(lines)
 
 
-def districts_index(c: Corpus) -> str:
-    page = urls.DISTRICTS_INDEX
-    lines = [front_matter("Районы"), "# Районы", ""]
-    for district in c.districts:
+def districts_index_pages(c: Corpus) -> dict[str, str]:
+    """The district list, continued on numbered pages past LIST_PAGE_ENTRIES districts."""
+    chunks = _slices(c.districts, LIST_PAGE_ENTRIES)
+    paths = [urls.districts_index_part(n) for n in range(1, len(chunks) + 1)]
+    return {
+        path: districts_index(c, chunk, paths, path)
+        for path, chunk in zip(paths, chunks, strict=True)
+    }
+
+
+def districts_index(
+    c: Corpus,
+    districts: Sequence[str] | None = None,
+    paths: Sequence[str] = (),
+    page: str = urls.DISTRICTS_INDEX,
+) -> str:
+    chosen = c.districts if districts is None else districts
+    of = len(paths) > 1
+    title = f"Районы: {chosen[0]} — {chosen[-1]}" if of and chosen else "Районы"
+    lines = [front_matter(title), "# Районы", ""]
+    if of:
+        lines += [plural(len(c.districts), "район", "района", "районов"), ""]
+    pager = _pager(page, paths)
+    lines += pager
+    for district in chosen:
         resolutions = c.in_district(district)
         region = c.region(district)
         years = ", ".join(str(r.year) for r in resolutions if r.year)
@@ -193,6 +416,7 @@ def districts_index(c: Corpus) -> str:
             f"{' — ' + years if years else ''} · {n}"
         )
     lines.append("")
+    lines += pager
     return "\n".join(lines)
 
 
