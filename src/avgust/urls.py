@@ -34,6 +34,12 @@ DIRECTIVES_JSON = f"{DATA_FILES}/directives.json"
 DIRECTIVES_CSV = f"{DATA_FILES}/directives.csv"
 RESOLUTIONS_JSON = f"{DATA_FILES}/resolutions.json"
 SEARCH_PAGE = "poisk/index.md"
+COLLECTION_PAGE = "podborka/index.md"  # content/podborka/: the visitor's collection (Подборка)
+COMPARE_PAGES = "sravnenie"  # content/sravnenie/index.md and one page per district's years
+COMPARE_PAGE = f"{COMPARE_PAGES}/index.md"
+COLLECTION_ASSETS = "assets/collection"  # the collection's and comparison's scripts and style
+DISTRICTS_JSON = f"{DATA_FILES}/rajony.json"  # the districts and their resolutions, for compare
+RESOLUTION_DATA = f"{DATA_FILES}/r"  # one small JSON per resolution: data/r/<slug>.json
 NAV_FILE = ".nav.yml"  # docs/.nav.yml: the navigation, read by the avgust MkDocs plugin
 
 
@@ -52,6 +58,16 @@ def district_path(page_slug: str) -> str:
 
 def year_path(year: int) -> str:
     return f"{YEAR_PAGES}/{year}.md"
+
+
+def district_years_path(page_slug: str) -> str:
+    """A district's years side by side (kept, new, dropped): ``sravnenie/<district>.md``."""
+    return f"{COMPARE_PAGES}/{page_slug}.md"
+
+
+def resolution_data_path(slug: str) -> str:
+    """The open data of one resolution, as the collection and comparison pages read it."""
+    return f"{RESOLUTION_DATA}/{slug}.json"
 
 
 def source_path(slug: str, suffix: str) -> str:
@@ -84,6 +100,14 @@ def html_link(from_page: str, to_page: str) -> str:
 
 
 __all__ = [
+    "COLLECTION_ASSETS",
+    "COLLECTION_PAGE",
+    "COMPARE_PAGE",
+    "COMPARE_PAGES",
+    "DISTRICTS_JSON",
+    "RESOLUTION_DATA",
+    "district_years_path",
+    "resolution_data_path",
     "DATA_FILES",
     "DATA_PAGE",
     "DEADLINES_PAGE",
