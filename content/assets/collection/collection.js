@@ -95,9 +95,14 @@ function decorate(element) {
   if (element.tagName === "A") {
     (element.closest("li") || element.parentElement).append(" ", button);
   } else {
-    const meta = element.querySelector(":scope > .avg-meta");
-    if (meta) meta.append(" ", button);
-    else element.append(button);
+    // beside the deadline and themes, or on a line of its own above the similar directives
+    let meta = element.querySelector(":scope > .avg-meta");
+    if (!meta) {
+      meta = document.createElement("p");
+      meta.className = "avg-meta";
+      element.insertBefore(meta, element.querySelector(":scope > details"));
+    }
+    meta.append(" ", button);
   }
 }
 
