@@ -6,7 +6,7 @@
 import { collection, EVENT, loadDirectives, PAGE, say, validId } from "./collection.js";
 
 const host = document.getElementById("avg-collection");
-const GROUPINGS = { addressee: "По адресатам", theme: "По темам" };
+const GROUPINGS = { addressee: "По адресатам", theme: "По темам", none: "Одним списком" };
 const NO_ADDRESSEE = "Всем участникам";
 const NO_THEME = "Без темы";
 let grouping = "addressee";
@@ -24,8 +24,10 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-const groupOf = (e) =>
-  grouping === "theme" ? e.themes[0] || NO_THEME : e.addressees || NO_ADDRESSEE;
+const groupOf = (e) => {
+  if (grouping === "none") return "Поручения";
+  return grouping === "theme" ? e.themes[0] || NO_THEME : e.addressees || NO_ADDRESSEE;
+};
 
 // The groups in order of their first directive; each group's directives in collection order.
 function groups(ids) {
@@ -49,10 +51,19 @@ function move(id, delta) {
   const a = ids.indexOf(id);
   const b = ids.indexOf(other.id);
   [ids[a], ids[b]] = [ids[b], ids[a]];
+  refocus = { id, first: delta < 0 ? "up" : "down", then: delta < 0 ? "down" : "up" };
   collection.set(ids);
   say(delta < 0 ? "Поручение поднято выше" : "Поручение опущено ниже");
-  const button = host.querySelector(`li[data-id="${CSS.escape(id)}"] .avg-move-${delta < 0 ? "up" : "down"}`);
-  const fallback = host.querySelector(`li[data-id="${CSS.escape(id)}"] .avg-move-${delta < 0 ? "down" : "up"}`);
+}
+
+// After a move the list is drawn anew: the focus stays on the moved directive's button.
+let refocus = null;
+function restoreFocus() {
+  if (!refocus) return;
+  const li = host.querySelector(`li[data-id="${CSS.escape(refocus.id)}"]`);
+  const button = li?.querySelector(`.avg-move-${refocus.first}`);
+  const fallback = li?.querySelector(`.avg-move-${refocus.then}`);
+  refocus = null;
   (button && !button.disabled ? button : fallback)?.focus();
 }
 
@@ -152,7 +163,6 @@ function item(id, e, first, last) {
         onclick: () => {
           collection.remove(id);
           say("Убрано из подборки");
-          host.querySelector(".avg-collection-list button")?.focus();
         },
       }),
     ),
@@ -185,6 +195,7 @@ function render() {
   }
   const offer = host.querySelector(".avg-import");
   host.replaceChildren(...(offer ? [offer] : []), ...body);
+  restoreFocus();
   host.dataset.ready = "1";
 }
 
