@@ -157,7 +157,9 @@ def test_three_districts_collected_kept_reordered_and_exported_as_docx(
 
     # one list, so any directive can move past any other: a click, then Enter on the focus
     page.get_by_label("Одним списком").check()
-    page.wait_for_function("() => document.querySelectorAll('.avg-collection-list h2').length === 1")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.avg-collection-list h2').length === 1"
+    )
     assert _shown(tab) == [first, similar, themed]
     page.locator(f'li[data-id="{first}"] .avg-move-down').click()
     page.wait_for_function(
@@ -183,11 +185,13 @@ def test_three_districts_collected_kept_reordered_and_exported_as_docx(
     download.value.save_as(path)
     assert download.value.suggested_filename.endswith(".docx")
     document = docx.Document(str(path))
-    paragraphs = [(p.style.name, p.text) for p in document.paragraphs]
+    paragraphs = [(p.style.name if p.style else "", p.text) for p in document.paragraphs]
     assert paragraphs[0] == ("Title", "Подборка поручений")
     groups = list(dict.fromkeys(_addressee_group(found[i][1]) for i in order))
     assert [text for style, text in paragraphs if style == "Heading 1"] == groups
-    body = [" ".join(text.split()) for style, text in paragraphs if style not in {"Title", "Heading 1"}]
+    body = [
+        " ".join(text.split()) for style, text in paragraphs if style not in {"Title", "Heading 1"}
+    ]
     assert sorted(body) == sorted(" ".join(found[i][1].text.split()) for i in order)
     with zipfile.ZipFile(path) as archive:
         notes = archive.read("word/footnotes.xml").decode("utf-8")
@@ -300,7 +304,9 @@ def test_two_districts_side_by_side_under_a_common_theme(
     assert _stored(tab) == [first]
     # one theme only, and the choice survives a reload through the fragment
     page.locator("select.avg-cmp-theme-select").select_option(theme)
-    page.wait_for_function("() => document.querySelectorAll('section.avg-cmp-section').length === 1")
+    page.wait_for_function(
+        "() => document.querySelectorAll('section.avg-cmp-section').length === 1"
+    )
     page.reload()
     page.wait_for_selector("#avg-compare[data-ready] section.avg-cmp-section")
     checked = page.locator(".avg-cmp-choice input:checked").evaluate_all(
@@ -346,7 +352,12 @@ def test_hostile_text_stays_text_in_the_collection(
             _open_collection(hostile, len(ids))
             shown = hostile.page.locator(".avg-collection-list").inner_text()
             assert any(h in shown for h in HOSTILE)  # shown as the document's text …
-            assert hostile.page.locator(".avg-collection-list script, .avg-collection-list img").count() == 0
+            assert (
+                hostile.page.locator(
+                    ".avg-collection-list script, .avg-collection-list img"
+                ).count()
+                == 0
+            )
             assert hostile.dialogs == [] and hostile.blocked == []  # … and never run
         finally:
             hostile.close()

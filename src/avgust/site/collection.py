@@ -44,7 +44,11 @@ def docx_runtime(web_dir: Path) -> dict[str, bytes]:
 def _pinned(web_dir: Path) -> str:
     lock = web_dir / "package-lock.json"
     try:
-        return str(json.loads(lock.read_text("utf-8"))["packages"][f"node_modules/{DOCX_PACKAGE}"]["version"])
+        return str(
+            json.loads(lock.read_text("utf-8"))["packages"][f"node_modules/{DOCX_PACKAGE}"][
+                "version"
+            ]
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise BrowserAssetsError(f"no pinned docx version: {exc}", lock) from exc
 

@@ -68,7 +68,8 @@ def write_pages(
     ids missing from ``resolutions`` and directives of the same district are left out.
     The hand-written pages and assets of ``content/`` (next to avgust.toml) are copied
     in. ``continuity`` (same-district consecutive years matched, see
-    :mod:`avgust.site.pages.compare`) gives the district-years pages. Raises AvgustError for duplicate slugs or anchors or a missing source document.
+    :mod:`avgust.site.pages.compare`) gives the district-years pages. Raises AvgustError
+    for duplicate slugs or anchors or a missing source document.
     """
     corpus = Corpus(resolutions, themes, similar)
     docs = config.docs_dir

