@@ -40,6 +40,7 @@ COMPARE_PAGE = f"{COMPARE_PAGES}/index.md"
 COLLECTION_ASSETS = "assets/collection"  # the collection's and comparison's scripts and style
 DISTRICTS_JSON = f"{DATA_FILES}/rajony.json"  # the districts and their resolutions, for compare
 RESOLUTION_DATA = f"{DATA_FILES}/r"  # one small JSON per resolution: data/r/<slug>.json
+DISTRICT_DATA = f"{DATA_FILES}/d"  # one small JSON per district: data/d/<key>.json
 NAV_FILE = ".nav.yml"  # docs/.nav.yml: the navigation, read by the avgust MkDocs plugin
 
 
@@ -68,6 +69,11 @@ def district_years_path(page_slug: str) -> str:
 def resolution_data_path(slug: str) -> str:
     """The open data of one resolution, as the collection and comparison pages read it."""
     return f"{RESOLUTION_DATA}/{slug}.json"
+
+
+def district_data_path(page_slug: str) -> str:
+    """A district's resolutions, as the comparison page reads them: ``data/d/<district>.json``."""
+    return f"{DISTRICT_DATA}/{page_slug}.json"
 
 
 def source_path(slug: str, suffix: str) -> str:
@@ -111,6 +117,7 @@ __all__ = [
     "DIRECTIVES_JSON",
     "DISTRICTS_INDEX",
     "DISTRICTS_JSON",
+    "DISTRICT_DATA",
     "DISTRICT_PAGES",
     "HOME_PAGE",
     "NAV_FILE",
@@ -125,6 +132,7 @@ __all__ = [
     "YEARS_INDEX",
     "YEAR_PAGES",
     "directive_url",
+    "district_data_path",
     "district_path",
     "district_years_path",
     "html_link",

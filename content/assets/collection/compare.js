@@ -1,6 +1,6 @@
 // The comparison page (content/sravnenie/): two to four districts side by side, theme by
-// theme, from the open data — data/rajony.json (the districts) and data/r/<slug>.json for
-// the chosen districts' resolutions only. The choice is kept in the fragment
+// theme, from the open data — data/rajony.json (the districts, a line each), and for the
+// chosen districts only data/d/<key>.json (their resolutions) and data/r/<slug>.json. The choice is kept in the fragment
 // (#rajony=<key>,<key>) so a comparison can be linked. Text is set with textContent only.
 
 import { loadResolution, ROOT } from "./collection.js";
@@ -27,6 +27,15 @@ function chosenKeys(known) {
   return [...new Set(match[1].split(",").map(decodeURIComponent))].filter((k) => known.has(k)).slice(0, MAX);
 }
 
+const districtFiles = new Map();
+function loadDistrict(key) {
+  if (!districtFiles.has(key)) {
+    const url = new URL(`data/d/${encodeURIComponent(key)}.json`, ROOT);
+    districtFiles.set(key, fetch(url).then((r) => (r.ok ? r.json() : { key, name: key, page: "rajony/", resolutions: [] })));
+  }
+  return districtFiles.get(key);
+}
+
 async function start() {
   let data;
   try {
@@ -42,7 +51,7 @@ async function start() {
   let theme = "";
 
   const boxes = data.districts.map((d) => {
-    const years = d.resolutions.map((r) => r.year).filter(Boolean).join(", ");
+    const years = d.years.join(", ");
     const input = el("input", { type: "checkbox", value: d.key, ...(chosen.includes(d.key) ? { checked: "" } : {}) });
     input.addEventListener("change", () => {
       chosen = input.checked ? [...chosen, d.key] : chosen.filter((k) => k !== d.key);
@@ -84,7 +93,7 @@ async function start() {
       host.dataset.ready = "1";
       return;
     }
-    const districts = chosen.map((k) => byKey.get(k));
+    const districts = await Promise.all(chosen.map(loadDistrict));
     const columns = await Promise.all(
       districts.map(async (d) => {
         const loaded = await Promise.all(d.resolutions.map((r) => loadResolution(r.slug)));

@@ -160,6 +160,7 @@ def test_the_collection_reads_one_small_file_per_resolution(
         "sravnenie/muchkapskij-rajon.md",
         "data/rajony.json",
         *(f"data/r/{r.slug}.json" for r in resolutions),
+        *(f"data/d/{key}.json" for key in c.district_page.values()),
     }
     data = json.loads(files[f"data/r/{MUCHKAP}.json"])
     old = next(r for r in resolutions if r.slug == MUCHKAP)
@@ -175,9 +176,16 @@ def test_the_collection_reads_one_small_file_per_resolution(
         < 40_000
     )
     districts = {d["name"]: d for d in json.loads(files["data/rajony.json"])["districts"]}
-    assert districts["Мучкапский район"]["years_page"] == "sravnenie/muchkapskij-rajon/"
-    assert [r["slug"] for r in districts["Мучкапский район"]["resolutions"]] == [MUCHKAP, NEXT]
-    assert districts["Рассказовский район"]["years_page"] is None
+    assert districts["Мучкапский район"] == {
+        "name": "Мучкапский район",
+        "key": "muchkapskij-rajon",
+        "years": [2020, 2021],
+    }
+    muchkap = json.loads(files["data/d/muchkapskij-rajon.json"])
+    assert muchkap["years_page"] == "sravnenie/muchkapskij-rajon/"
+    assert muchkap["page"] == "rajony/muchkapskij-rajon/"
+    assert [r["slug"] for r in muchkap["resolutions"]] == [MUCHKAP, NEXT]
+    assert json.loads(files["data/d/rasskazovskij-rajon.json"])["years_page"] is None
 
 
 def test_without_the_index_vectors_there_are_no_years_pages(

@@ -75,6 +75,8 @@ def continuity(
     before: dict[str, SimilarDirective] = {}
     after: dict[str, SimilarDirective] = {}
     years: dict[str, tuple[int, ...]] = {}
+    slugs = sorted({t for r in resolutions for d in r.directives for t in d.themes})
+    columns = {slug: n for n, slug in enumerate(slugs)}
     for district, by_year in district_years(resolutions).items():
         ordered = sorted(y for y, items in by_year.items() if items)
         years[district] = tuple(ordered)
@@ -86,23 +88,26 @@ def continuity(
             scores = (
                 shifted[[positions[i.id] for i in new]] @ shifted[[positions[i.id] for i in old]].T
             )
-            shared = np.array(
-                [
-                    [bool(set(a.directive.themes) & set(b.directive.themes)) for b in old]
-                    for a in new
-                ]
-            )
+            shared = (_themes(new, columns) @ _themes(old, columns).T) > 0
             passes = (scores >= threshold) | (shared & (scores >= theme_threshold))
             masked = np.where(passes, scores, -np.inf)
-            for row, item in enumerate(new):
-                best = int(np.argmax(masked[row]))
-                if np.isfinite(masked[row, best]):
-                    before[item.id] = SimilarDirective(old[best].id, _score(scores[row, best]))
-            for col, item in enumerate(old):
-                best = int(np.argmax(masked[:, col]))
-                if np.isfinite(masked[best, col]):
-                    after[item.id] = SimilarDirective(new[best].id, _score(scores[best, col]))
+            back, ahead = masked.argmax(axis=1), masked.argmax(axis=0)
+            for row in np.flatnonzero(passes.any(axis=1)):
+                match = old[back[row]].id
+                before[new[row].id] = SimilarDirective(match, _score(scores[row, back[row]]))
+            for col in np.flatnonzero(passes.any(axis=0)):
+                match = new[ahead[col]].id
+                after[old[col].id] = SimilarDirective(match, _score(scores[ahead[col], col]))
     return Continuity(before, after, years)
+
+
+def _themes(items: Sequence[Item], columns: Mapping[str, int]) -> np.ndarray:
+    """One row per directive, 1 in the column of each of its themes."""
+    out = np.zeros((len(items), max(1, len(columns))), dtype=np.float32)
+    for row, item in enumerate(items):
+        for slug in item.directive.themes:
+            out[row, columns[slug]] = 1.0
+    return out
 
 
 def _score(value: float) -> float:
@@ -156,23 +161,32 @@ def resolution_data(c: Corpus, res: Resolution, site_url: str | None) -> dict[st
     }
 
 
-def districts_data(c: Corpus, years_pages: Mapping[str, str]) -> dict[str, Any]:
-    """``data/rajony.json``: the districts with their resolutions, for the comparison page."""
+def districts_data(c: Corpus) -> dict[str, Any]:
+    """``data/rajony.json``: the themes and the districts with their years (a line each)."""
     return {
         "themes": [{"slug": t.slug, "name": t.name} for t in c.themes],
         "districts": [
             {
                 "name": district,
                 "key": c.district_page[district],
-                "region": c.region(district),
-                "page": page_url(c.district_path(district)),
-                "years_page": page_url(years_pages[district]) if district in years_pages else None,
-                "resolutions": [
-                    {"slug": r.slug, "year": r.year, "date": r.date, "count": len(r.directives)}
-                    for r in sorted(c.in_district(district), key=lambda r: (r.date or "", r.slug))
-                ],
+                "years": sorted({r.year for r in c.in_district(district) if r.year}),
             }
             for district in c.districts
+        ],
+    }
+
+
+def district_data(c: Corpus, district: str, years_page: str | None) -> dict[str, Any]:
+    """``data/d/<district>.json``: the district's resolutions, oldest first, and its pages."""
+    return {
+        "name": district,
+        "key": c.district_page[district],
+        "region": c.region(district),
+        "page": page_url(c.district_path(district)),
+        "years_page": page_url(years_page) if years_page else None,
+        "resolutions": [
+            {"slug": r.slug, "year": r.year, "date": r.date, "count": len(r.directives)}
+            for r in sorted(c.in_district(district), key=lambda r: (r.date or "", r.slug))
         ],
     }
 
@@ -250,17 +264,17 @@ def compare_files(
     path; and those pages as (path, title) for the navigation."""
     files: dict[str, str] = {}
     pages: list[tuple[str, str]] = []
-    years_pages: dict[str, str] = {}
     for district in c.districts:
         text = district_years_page(c, district, links) if links is not None else None
-        if text is not None:
-            path = urls.district_years_path(c.district_page[district])
+        path = urls.district_years_path(c.district_page[district]) if text else None
+        if path and text:
             files[path] = text
-            years_pages[district] = path
             pages.append((path, f"{district} по годам"))
+        data = district_data(c, district, path)
+        files[urls.district_data_path(c.district_page[district])] = _json(data)
     for res in c.resolutions:
         files[urls.resolution_data_path(res.slug)] = _json(resolution_data(c, res, site_url))
-    files[urls.DISTRICTS_JSON] = _json(districts_data(c, years_pages))
+    files[urls.DISTRICTS_JSON] = _json(districts_data(c))
     return files, pages
 
 
@@ -272,6 +286,7 @@ __all__ = [
     "Continuity",
     "compare_files",
     "continuity",
+    "district_data",
     "district_years",
     "district_years_page",
     "districts_data",
