@@ -39,6 +39,7 @@ from avgust.read.sources import discover_sources
 from avgust.records import Resolution, Theme
 from avgust.site.check import check_resolution
 from avgust.site.mkdocs import build_site
+from avgust.site.pages.compare import continuity
 from avgust.site.write import write_pages
 from avgust.themes import tag_themes
 from avgust.util.fs import display_path, os_error_message, staged_dir, sweep_leftovers
@@ -198,7 +199,8 @@ def _run(config: Config, site: bool, embedder: Embedder | None) -> BuildReport:
     index = load_index(config)
     with report.stage("pages", config.docs_dir) as result:
         similar = {key: list(value) for key, value in index.similar.items()}
-        pages = write_pages(resolutions, themes, similar, config)
+        years = continuity(resolutions, index.positions, index.vectors)
+        pages = write_pages(resolutions, themes, similar, config, years)
         result.append(f"{len(pages)} Markdown pages in {_short(config.docs_dir, config)}")
     with report.stage("search", config.docs_dir / ASSETS) as result:
         result.append(_export_search(index, themes, config, report))

@@ -34,6 +34,13 @@ DIRECTIVES_JSON = f"{DATA_FILES}/directives.json"
 DIRECTIVES_CSV = f"{DATA_FILES}/directives.csv"
 RESOLUTIONS_JSON = f"{DATA_FILES}/resolutions.json"
 SEARCH_PAGE = "poisk/index.md"
+COLLECTION_PAGE = "podborka/index.md"  # content/podborka/: the visitor's collection (Подборка)
+COMPARE_PAGES = "sravnenie"  # content/sravnenie/index.md and one page per district's years
+COMPARE_PAGE = f"{COMPARE_PAGES}/index.md"
+COLLECTION_ASSETS = "assets/collection"  # the collection's and comparison's scripts and style
+DISTRICTS_JSON = f"{DATA_FILES}/rajony.json"  # the districts and their resolutions, for compare
+RESOLUTION_DATA = f"{DATA_FILES}/r"  # one small JSON per resolution: data/r/<slug>.json
+DISTRICT_DATA = f"{DATA_FILES}/d"  # one small JSON per district: data/d/<key>.json
 NAV_FILE = ".nav.yml"  # docs/.nav.yml: the navigation, read by the avgust MkDocs plugin
 
 
@@ -76,6 +83,21 @@ def districts_index_part(part: int = 1) -> str:
     return DISTRICTS_INDEX if part == 1 else f"{DISTRICT_PAGES}/spisok/{part}.md"
 
 
+def district_years_path(page_slug: str) -> str:
+    """A district's years side by side (kept, new, dropped): ``sravnenie/<district>.md``."""
+    return f"{COMPARE_PAGES}/{page_slug}.md"
+
+
+def resolution_data_path(slug: str) -> str:
+    """The open data of one resolution, as the collection and comparison pages read it."""
+    return f"{RESOLUTION_DATA}/{slug}.json"
+
+
+def district_data_path(page_slug: str) -> str:
+    """A district's resolutions, as the comparison page reads them: ``data/d/<district>.json``."""
+    return f"{DISTRICT_DATA}/{page_slug}.json"
+
+
 def source_path(slug: str, suffix: str) -> str:
     """The copy of a source document: ``sources/<slug><suffix>``."""
     return f"{SOURCE_FILES}/{slug}{suffix}"
@@ -106,18 +128,25 @@ def html_link(from_page: str, to_page: str) -> str:
 
 
 __all__ = [
+    "COLLECTION_ASSETS",
+    "COLLECTION_PAGE",
+    "COMPARE_PAGE",
+    "COMPARE_PAGES",
     "DATA_FILES",
     "DATA_PAGE",
     "DEADLINES_PAGE",
     "DIRECTIVES_CSV",
     "DIRECTIVES_JSON",
     "DISTRICTS_INDEX",
+    "DISTRICTS_JSON",
+    "DISTRICT_DATA",
     "DISTRICT_PAGES",
     "HOME_PAGE",
     "NAV_FILE",
     "PART_PAGE_FOLDERS",
     "RESOLUTIONS_INDEX",
     "RESOLUTIONS_JSON",
+    "RESOLUTION_DATA",
     "RESOLUTION_PAGES",
     "SEARCH_PAGE",
     "SOURCE_FILES",
@@ -126,11 +155,14 @@ __all__ = [
     "YEARS_INDEX",
     "YEAR_PAGES",
     "directive_url",
+    "district_data_path",
     "district_path",
+    "district_years_path",
     "districts_index_part",
     "html_link",
     "md_link",
     "page_url",
+    "resolution_data_path",
     "resolution_path",
     "source_path",
     "theme_part_path",

@@ -34,11 +34,13 @@ from avgust.errors import AvgustError, SourceError
 from avgust.read.files import read_regular
 from avgust.read.sources import MAX_SOURCE_BYTES
 from avgust.records import Resolution, SimilarDirective, Theme, to_dict
+from avgust.site.collection import docx_runtime
 from avgust.site.corpus import Corpus
 from avgust.site.data import data_csv, data_page, data_records
 from avgust.site.markdown import check_markdown
 from avgust.site.nav import _content_title, navigation, not_in_nav
 from avgust.site.pages.calendar import deadlines_page
+from avgust.site.pages.compare import Continuity, compare_files
 from avgust.site.pages.home import home_page
 from avgust.site.pages.resolution import resolution_page
 from avgust.site.pages.taxonomy import (
@@ -64,13 +66,16 @@ def write_pages(
     themes: Sequence[Theme],
     similar: Mapping[str, Sequence[SimilarDirective]],
     config: Config,
+    continuity: Continuity | None = None,
 ) -> list[Path]:
     """Write the whole docs/ folder (config.docs_dir) anew; return the files written in it.
 
     ``similar`` maps a directive id (``"<slug>#<anchor>"``) to its similar directives;
     ids missing from ``resolutions`` and directives of the same district are left out.
     The hand-written pages and assets of ``content/`` (next to avgust.toml) are copied
-    in. Raises AvgustError for duplicate slugs or anchors or a missing source document.
+    in. ``continuity`` (same-district consecutive years matched, see
+    :mod:`avgust.site.pages.compare`) gives the district-years pages. Raises AvgustError
+    for duplicate slugs or anchors or a missing source document.
     """
     corpus = Corpus(resolutions, themes, similar)
     docs = config.docs_dir
@@ -78,7 +83,7 @@ def write_pages(
     tmp = Path(tempfile.mkdtemp(prefix=f".{docs.name}.", suffix=".tmp", dir=docs.parent))
     make_readable(tmp, directory=True)
     try:
-        written = _write_all(corpus, config, tmp, config.public_url)
+        written = _write_all(corpus, config, tmp, config.public_url, continuity)
         replace_dir(tmp, docs)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -86,7 +91,9 @@ def write_pages(
     return sorted(docs / rel for rel in written)
 
 
-def _write_all(c: Corpus, config: Config, out: Path, url: str | None) -> list[str]:
+def _write_all(
+    c: Corpus, config: Config, out: Path, url: str | None, links: Continuity | None = None
+) -> list[str]:
     files: dict[str, str | bytes] = {}
     content = _copy_content(config.content_dir, files)
     for name in PAGE_FILES:  # the in-browser search's own code, beside its data
@@ -128,8 +135,11 @@ def _write_all(c: Corpus, config: Config, out: Path, url: str | None) -> list[st
     files[urls.RESOLUTIONS_JSON] = (
         json.dumps([to_dict(r) for r in c.resolutions], ensure_ascii=False, indent=1) + "\n"
     )
+    compared, compare_pages = compare_files(c, links, url)  # Подборка and Сравнение
+    files.update(compared)
+    files.update(docx_runtime(config.web_dir))
     files["README.md"] = GENERATED_NOTE
-    nav: dict[str, Any] = {"nav": navigation(c, content)}
+    nav: dict[str, Any] = {"nav": navigation(c, content + compare_pages)}
     hidden = not_in_nav(c, files)
     if hidden:
         nav["not_in_nav"] = hidden

@@ -54,10 +54,15 @@ def directive_line(c: Corpus, item: Item, page: str, calendar: bool = False) -> 
     deadline = format_deadline(item.directive.deadline)
     text = md_text(item.directive.text)
     if calendar:
-        link = f"[{md_text(c.directive_label(item))}]({target})"
+        link = f"[{md_text(c.directive_label(item))}]({target}){_collectable(item)}"
         return f"- **{md_text(deadline) or 'срок не указан'}** · {link}: {text}"
-    link = f"[{md_text('п. ' + number) if number else 'к поручению'}]({target})"
+    link = f"[{md_text('п. ' + number) if number else 'к поручению'}]({target}){_collectable(item)}"
     return f"- {link}: {text} — *срок: {md_text(deadline)}*" if deadline else f"- {link}: {text}"
+
+
+def _collectable(item: Item) -> str:
+    """The attribute that gives a directive's link an "add to the collection" button."""
+    return f'{{ data-directive="{item.id}" }}'  # ids are ASCII, see Corpus._check_unique
 
 
 def resolution_item(c: Corpus, page: str, res: Resolution) -> str:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from avgust.records import Directive, Resolution
 from avgust.ru.calendar import academic_year_label, read_academic_year
 from avgust.ru.format import format_date, format_deadline, plural
-from avgust.site.corpus import Corpus, Item, excerpt, similar_items
+from avgust.site.corpus import Corpus, Item, similar_items
 from avgust.site.markdown import md_paragraphs, md_text
 from avgust.site.pages.common import front_matter, kind_label, safe_url, title_markdown
 from avgust.urls import md_link
@@ -86,7 +86,7 @@ def _directive_block(c: Corpus, item: Item, page: str) -> list[str]:
     directive = item.directive
     anchor = directive.anchor
     number = md_text(directive.number) if directive.number else "•"
-    lines = [f'<div class="avg-directive" id="{anchor}" markdown>', ""]
+    lines = [f'<div class="avg-directive" id="{anchor}" data-directive="{item.id}" markdown>', ""]
     if directive.context and directive.context.strip():
         lines += [md_text(directive.context), "{: .avg-context }", ""]
     text = md_paragraphs(directive.text) or [""]
@@ -106,8 +106,9 @@ def _directive_block(c: Corpus, item: Item, page: str) -> list[str]:
         lines.append("")
         for other in others:
             target = md_link(page, c.resolution_path(other.resolution), other.directive.anchor)
-            snippet = md_text(excerpt(other.directive.text))
-            lines.append(f"    - [{md_text(c.directive_label(other))}]({target}): {snippet}")
+            label = md_text(c.directive_label(other))
+            full = md_text(other.directive.text)  # whole, so that it can be copied
+            lines.append(f'    - [{label}]({target}){{ data-directive="{other.id}" }}: {full}')
         lines.append("")
     lines += ["</div>", ""]
     return lines
