@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import html
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from avgust.browser.model import MODEL_FILES, ensure_browser_model, vendor_runtime
+from avgust.browser.shards import Page, export_shards
 from avgust.config import DEFAULT_MODEL, Config
 from avgust.errors import AvgustError, BrowserAssetsError
 from avgust.index.bm25 import LexicalIndex
@@ -47,6 +49,7 @@ from avgust.ru.morph import analyzer
 from avgust.ru.terms import PREFIX_MARK, STOP_POS, lemma, normalise, stem
 from avgust.search.hybrid import POOL, FusionParams
 from avgust.themes import parse_rule
+from avgust.urls import NAV_FILE, page_url
 from avgust.util.fs import atomic_copy, atomic_write, file_sha256
 
 if TYPE_CHECKING:
@@ -63,7 +66,15 @@ PAGE_FLAG = "semantic_search"  # front matter of the page that searches
 SCRIPT = "search.js"
 STYLE = "search.css"
 JS_DIR = Path(__file__).parent / "js"  # package data: the page's script, ranker and style
-PAGE_FILES = (SCRIPT, "rank.js", STYLE)  # copied into docs/ with the pages (avgust.site.write)
+HEADER_SCRIPT = "header.js"  # the header box of every page
+PAGE_FILES = (SCRIPT, "rank.js", STYLE, HEADER_SCRIPT, "shards.js", "embedder.js")
+SEARCH_PAGE_URL = "poisk/"
+_SEARCH_ICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" aria-hidden="true"><path d="M9.5 '
+    "3A6.5 6.5 0 0 1 16 9.5c0 1.61-.59 3.09-1.56 4.23l.27.27h.79l5 5-1.5 1.5-5-5v-.79l-.27-.27A6.52"
+    " 6.52 0 0 1 9.5 16 6.5 6.5 0 0 1 3 9.5 6.5 6.5 0 0 1 9.5 3m0 2C7 5 5 7 5 9.5S7 14 9.5 14 14 12"
+    ' 14 9.5 12 5 9.5 5"/></svg>'
+)  # copied into docs/ with the pages (avgust.site.write)
 # Beyond the forms of the corpus lemmas, the lexicon covers these many of wordfreq's most frequent
 # words, likely in queries: stop words (a phrase rule of a theme matches across them), Russian
 # words related to corpus words and Ukrainian forms that pymorphy3 reads as Russian
@@ -150,9 +161,73 @@ def export_search_assets(
         }
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         written.append(atomic_write(dest / DATA_FILE, text.encode("utf-8")))
+        written += export_shards(
+            index.records,
+            index.lexical,
+            ungrouped(data["lexical"]["lexicon"]),
+            index.vectors if len(index.records) else None,
+            nav_pages(dest.parent.parent / NAV_FILE),
+            dest,
+            extra={
+                "semantic": semantic,
+                "lexical_weight": data["fusion"]["lexical_weight"],
+                "files": files,
+                "model": data["model"],
+                "themes": data["themes"],
+            },
+        )
     except OSError as exc:
         raise AvgustError(f"cannot write the search data: {exc}", dest) from exc
     return written
+
+
+# the navigation sections whose pages a query may name, and what the header calls them
+NAV_KINDS = {"Решения": "resolution", "Темы": "theme", "Районы": "district", "Годы": "year"}
+
+
+def nav_pages(nav_file: Path) -> list[Page]:
+    """The theme, district, year and resolution pages of docs/.nav.yml (none without it)."""
+    import yaml
+
+    try:
+        nav = (yaml.safe_load(nav_file.read_text(encoding="utf-8")) or {}).get("nav") or []
+    except (OSError, yaml.YAMLError, AttributeError):
+        return []
+    pages: list[Page] = []
+    for section in nav:
+        if not isinstance(section, dict):
+            continue
+        for name, entries in section.items():
+            kind = NAV_KINDS.get(name)
+            if kind is None or not isinstance(entries, list):
+                continue
+            for entry in entries:
+                if isinstance(entry, dict):
+                    for title, path in entry.items():
+                        if isinstance(path, str):
+                            pages.append(Page(kind, str(title), page_url(path)))
+    return pages
+
+
+def header_html(search_page: str) -> str:
+    """The header search box (header.js brings it to life); ``search_page``: the «Поиск по
+    смыслу» page's URL relative to the page, where the form goes without JavaScript."""
+    action = html.escape(search_page, quote=True)
+    return (
+        '<div class="avg-hs">'
+        f'<form class="avg-hs-form" role="search" action="{action}" method="get">'
+        '<input class="avg-hs-input" type="search" name="q" placeholder="Поиск поручений" '
+        'aria-label="Поиск поручений" role="combobox" aria-expanded="false" '
+        'aria-controls="avg-hs-list" aria-autocomplete="list" autocomplete="off" '
+        'spellcheck="false" enterkeyhint="search">'
+        f'<button class="avg-hs-go" type="submit" aria-label="Найти">{_SEARCH_ICON}</button>'
+        "</form>"
+        '<p class="avg-hs-live" role="status" aria-live="polite"></p>'
+        '<div class="avg-hs-panel" hidden><p class="avg-hs-note" hidden></p>'
+        '<ul id="avg-hs-list" class="avg-hs-list" role="listbox" '
+        'aria-label="Результаты поиска"></ul></div>'
+        "</div>"
+    )
 
 
 def search_data(

@@ -17,7 +17,15 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from avgust.browser.export import ASSETS, PAGE_FLAG, SCRIPT, STYLE
+from avgust.browser.export import (
+    ASSETS,
+    HEADER_SCRIPT,
+    PAGE_FLAG,
+    SCRIPT,
+    SEARCH_PAGE_URL,
+    STYLE,
+    header_html,
+)
 from avgust.config import load_config
 from avgust.errors import AvgustError
 from avgust.urls import NAV_FILE
@@ -37,15 +45,24 @@ class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         return config
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
-        if not page.meta.get(PAGE_FLAG):
-            return output
-        style = html.escape(get_relative_url(f"{ASSETS}/{STYLE}", page.url), quote=True)
-        script = html.escape(get_relative_url(f"{ASSETS}/{SCRIPT}", page.url), quote=True)
-        head = f'<link rel="stylesheet" href="{style}">\n'
-        body = f'<script type="module" src="{script}"></script>\n'
         if "</head>" not in output or "</body>" not in output:
-            raise AvgustError("the search page has no </head> or </body>", page.file.src_path)
+            raise AvgustError("the page has no </head> or </body>", page.file.src_path)
+        scripts = [HEADER_SCRIPT, SCRIPT] if page.meta.get(PAGE_FLAG) else [HEADER_SCRIPT]
+        style = html.escape(get_relative_url(f"{ASSETS}/{STYLE}", page.url), quote=True)
+        head = f'<link rel="stylesheet" href="{style}">\n'
+        body = "".join(
+            '<script type="module" src="'
+            + html.escape(get_relative_url(f"{ASSETS}/{name}", page.url), quote=True)
+            + '"></script>\n'
+            for name in scripts
+        )
         output = output.replace("</head>", head + "</head>", 1)
+        # the one search box, in the header (mkdocs-material's own search is switched off)
+        header_end = output.find("</header>")
+        nav_end = output.rfind("</nav>", 0, header_end) if header_end >= 0 else -1
+        if nav_end >= 0:
+            box = header_html(get_relative_url(SEARCH_PAGE_URL, page.url))
+            output = output[:nav_end] + box + output[nav_end:]
         end = output.rfind("</body>")
         return output[:end] + body + output[end:]
 
