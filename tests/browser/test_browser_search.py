@@ -471,7 +471,9 @@ def test_pages_that_do_not_search_load_nothing_of_it_and_a_second_visit_download
             first.page.goto(served + path)
             first.page.wait_for_load_state("load")
         # the header box's own code only: no data, no model until it is focused
-        loaded = {u.split("/assets/search/", 1)[1] for u in first.requested if "/assets/search/" in u}
+        loaded = {
+            u.split("/assets/search/", 1)[1] for u in first.requested if "/assets/search/" in u
+        }
         assert loaded <= {"header.js", "search.css"}
         first.open_search()
         assert fetched(first, heavy) == []  # opening the page loads no model

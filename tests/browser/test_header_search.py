@@ -223,7 +223,10 @@ def test_few_results_when_scores_fall_away_and_show_more_for_the_rest(tab: Tab) 
     more.locator("a").click()
     tab.page.wait_for_function(f"() => document.querySelectorAll('{DIRECTIVES}').length > 5")
     tab.type("горячее питание")
-    scores = [float(s) for s in tab.page.eval_on_selector_all(DIRECTIVES, "l => l.map(i => i.dataset.score)")]
+    scores = [
+        float(s)
+        for s in tab.page.eval_on_selector_all(DIRECTIVES, "l => l.map(i => i.dataset.score)")
+    ]
     assert 0 < len(scores) < 10  # only the directives about it, not ten
     assert min(scores) >= 0.35 * max(scores)
 

@@ -7,8 +7,6 @@ the hostile one from a resolution whose every field carries markup.
 from __future__ import annotations
 
 import json
-
-from avgust.browser.shards import inflate
 import re
 import socket
 from html.parser import HTMLParser
@@ -16,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from avgust.browser.shards import inflate
 from avgust.config import load_config
 from avgust.errors import AvgustError
 from avgust.site.links import check_links
@@ -207,7 +206,10 @@ def test_every_page_of_the_hostile_site_is_free_of_injected_markup(hostile: Buil
         assert "<" not in html.title, path
     # the header search's records keep the text as text (the page shows it with textContent)
     meta = json.loads((hostile.site / "assets" / "search" / "meta.json").read_text("utf-8"))
-    chunks = [inflate((hostile.site / "assets" / "search" / f).read_bytes()) for f in meta["records"]["files"]]
+    chunks = [
+        inflate((hostile.site / "assets" / "search" / f).read_bytes())
+        for f in meta["records"]["files"]
+    ]
     assert any(b"<script>alert(1)</script>" in c for c in chunks)
 
 

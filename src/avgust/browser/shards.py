@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -180,7 +181,8 @@ def quantise(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def dequantise(codes: np.ndarray, scales: np.ndarray) -> np.ndarray:
-    return codes.astype(np.float32) * scales[:, None]
+    out: np.ndarray = codes.astype(np.float32) * scales[:, None]
+    return out
 
 
 def kmeans(vectors: np.ndarray, k: int, iterations: int = KMEANS_ITERATIONS) -> np.ndarray:
@@ -197,23 +199,26 @@ def kmeans(vectors: np.ndarray, k: int, iterations: int = KMEANS_ITERATIONS) -> 
         nearest = np.minimum(nearest, 1.0 - vectors @ vectors[pick])
     centroids = vectors[chosen].astype(np.float32)
     for _ in range(iterations):
-        assign = np.argmax(vectors @ centroids.T, axis=1)
+        assign = _assign(vectors, centroids)
+        order = np.argsort(assign, kind="stable")
+        bounds = np.searchsorted(assign[order], np.arange(k + 1))
         for c in range(k):
-            members = vectors[assign == c]
+            members = vectors[order[bounds[c] : bounds[c + 1]]]
             if len(members):
                 mean = members.mean(axis=0)
                 norm = float(np.linalg.norm(mean))
                 centroids[c] = mean / norm if norm > 0 else centroids[c]
-    return centroids
+    out: np.ndarray = centroids
+    return out
 
 
 def ivf_lists(n: int) -> int:
     """√n lists: the centroids and one list cost about the same download."""
-    return max(1, min(1024, round(n**0.5)))
+    return max(1, min(1024, math.isqrt(n) + (n - math.isqrt(n) ** 2 > math.isqrt(n))))
 
 
 def _assign(vectors: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    return np.argmax(vectors @ centroids.T, axis=1)
+    return np.asarray(np.argmax(vectors @ centroids.T, axis=1))
 
 
 def ivf_search(
@@ -359,9 +364,7 @@ def export_shards(
         "terms": _term_shards(lexical, writer),
         "lexicon": _lexicon_shards(lexicon, writer),
         "records": _record_chunks(records, writer),
-        "pages": writer.put(
-            "p", ".bin", deflate(_json([[p.kind, p.title, p.url] for p in pages]))
-        ),
+        "pages": writer.put("p", ".bin", deflate(_json([[p.kind, p.title, p.url] for p in pages]))),
     }
     if vectors is not None and len(records):
         v = np.asarray(vectors, dtype=np.float32)

@@ -133,9 +133,10 @@ export class Shards {
 
   /**
    * The query's weighted terms as LexicalIndex.query_weights, after correcting words the
-   * corpus does not know: {weights: Map term → weight, corrected: [[word, term]]}.
+   * corpus does not know (unless correct is false): {weights: Map term → weight, corrected:
+   * [[word, term]]}.
    */
-  async queryTerms(query) {
+  async queryTerms(query, correct = true) {
     const lemmas = (await Promise.all(words(query).map((w) => this.lemma(w)))).filter(Boolean);
     const weights = new Map();
     const corrected = [];
@@ -144,7 +145,7 @@ export class Shards {
     };
     for (const lemma of lemmas) {
       let use = lemma;
-      if (!(await this.postings(lemma))) {
+      if (correct && !(await this.postings(lemma))) {
         const fixed = await this.correction(lemma);
         if (fixed) {
           corrected.push([lemma, fixed]);
@@ -161,8 +162,8 @@ export class Shards {
   }
 
   /** BM25 of the query: {scores: Map row → score, corrected}. */
-  async lexical(query) {
-    const { weights, corrected } = await this.queryTerms(query);
+  async lexical(query, correct = true) {
+    const { weights, corrected } = await this.queryTerms(query, correct);
     const lists = await Promise.all([...weights.keys()].map((t) => this.postings(t)));
     const scores = new Map();
     for (const list of lists) {
@@ -260,9 +261,9 @@ export class Shards {
    * theme and feedback signals; this one needs no file that grows with the corpus.
    * {rows, scores, corrected}.
    */
-  async hybrid(query, vector, k = 10) {
+  async hybrid(query, vector, k = 10, correct = true) {
     const [{ scores: lexical, corrected }, dense, moments] = await Promise.all([
-      this.lexical(query),
+      this.lexical(query, correct),
       this.dense(vector),
       this.denseMoments(vector),
     ]);
@@ -275,12 +276,12 @@ export class Shards {
     }
     const lexMean = sum / n;
     const lexStd = Math.sqrt(Math.max(squares / n - lexMean * lexMean, 0));
-    const floor = Math.min(...dense.values());
+    const unseen = moments.mean; // a lexical hit outside the probed lists: an average cosine
     const rows = new Set([...dense.keys(), ...lexical.keys()]);
     const weight = this.meta.lexical_weight;
     const fused = [];
     for (const row of rows) {
-      const d = dense.has(row) ? dense.get(row) : floor;
+      const d = dense.has(row) ? dense.get(row) : unseen;
       let score = moments.std > 1e-9 ? (d - moments.mean) / moments.std : 0;
       if (lexStd > 1e-9) score += (weight * ((lexical.get(row) ?? 0) - lexMean)) / lexStd;
       fused.push([row, score]);
