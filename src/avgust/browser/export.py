@@ -32,7 +32,7 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -228,6 +228,27 @@ def header_html(search_page: str) -> str:
         'aria-label="Результаты поиска"></ul></div>'
         "</div>"
     )
+
+
+def with_header_search(output: str, url_of: Callable[[str], str], *, page_script: bool) -> str:
+    """A built page with the header search box, its style and script (and the full search's
+    script when ``page_script``); ``url_of`` makes a site-root path into the page's link."""
+    scripts = [HEADER_SCRIPT, SCRIPT] if page_script else [HEADER_SCRIPT]
+    style = html.escape(url_of(f"{ASSETS}/{STYLE}"), quote=True)
+    body = "".join(
+        f'<script type="module" src="{html.escape(url_of(f"{ASSETS}/{name}"), quote=True)}">'
+        "</script>\n"
+        for name in scripts
+    )
+    output = output.replace("</head>", f'<link rel="stylesheet" href="{style}">\n</head>', 1)
+    # the one search box, in the header (mkdocs-material's own search is switched off)
+    header_end = output.find("</header>")
+    nav_end = output.rfind("</nav>", 0, header_end) if header_end >= 0 else -1
+    if nav_end >= 0:
+        box = header_html(url_of(SEARCH_PAGE_URL))
+        output = output[:nav_end] + box + output[nav_end:]
+    end = output.rfind("</body>")
+    return output[:end] + body + output[end:]
 
 
 def search_data(
