@@ -374,7 +374,7 @@ def test_an_english_query_finds_russian_mentoring_directives(tab: Tab, index: In
 def test_the_lexical_search_answers_while_the_model_loads(
     browser: Any, served: str, index: Index
 ) -> None:
-    slow = Tab(browser, served, held=("model.onnx",))
+    slow = Tab(browser, served, held=("model.onnx.gz",))
     try:
         slow.open_search()
         slow.type_query("наставничество")
@@ -460,7 +460,7 @@ def test_filters_narrow_the_results(tab: Tab, index: Index) -> None:
 def test_pages_that_do_not_search_load_nothing_of_it_and_a_second_visit_downloads_no_model(
     browser: Any, served: str, index: Index
 ) -> None:
-    heavy = (".onnx", ".wasm", "tokenizer.json", ".f16", ".f32")
+    heavy = (".onnx.gz", ".wasm", "tokenizer.json", ".f16", ".f32")
 
     def fetched(tab: Tab, endings: tuple[str, ...]) -> list[str]:
         return [u for u in tab.requested if u.split("?", 1)[0].endswith(endings)]

@@ -254,7 +254,9 @@ def test_on_a_metered_connection_the_model_waits_for_consent(browser: Any, serve
         metered.page.locator(BOX).press("Enter")
         metered.page.locator(".avg-hs-load").wait_for()
         assert metered.page.evaluate("() => window.avgustHeaderSearch.state().model") == "ask"
-        heavy = [u for u, _ in metered.search_bytes if u.split("?")[0].endswith((".onnx", ".wasm"))]
+        heavy = [
+            u for u, _ in metered.search_bytes if u.split("?")[0].endswith((".onnx.gz", ".wasm"))
+        ]
         assert heavy == []
         assert "экономия трафика" in metered.page.locator(".avg-hs-note").inner_text()
     finally:

@@ -51,8 +51,15 @@ async function fetchBytes(here, file, cache, onBytes) {
   }
   if (at !== file.bytes) throw new Error("the download broke off");
   if (!stored && cache) await cache.put(url, new Response(bytes)).catch(() => {});
-  return bytes;
+  return file.gzip ? gunzip(bytes) : bytes;
 }
+
+/** A file stored gzipped (the model) as the bytes it holds. */
+async function gunzip(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
 
 /**
  * Load tokenizer, runtime and model; resolves to embed(query) → Float32Array (L2-normalised).

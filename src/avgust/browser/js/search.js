@@ -114,8 +114,15 @@ async function fetchBytes(file, cache, onBytes) {
   if (!stored && cache) {
     await cache.put(url, new Response(bytes)).catch(() => {}); // quota: just download again
   }
-  return bytes;
+  return file.gzip ? gunzip(bytes) : bytes;
 }
+
+/** A file stored gzipped (the model) as the bytes it holds. */
+async function gunzip(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
 
 async function isModelStored() {
   const cache = await openCache();
