@@ -118,8 +118,15 @@ async function search(query, explicit) {
   state.mode = "lexical";
   state.shown = FIRST;
   await render(generation);
-  if (explicit && state.model === "idle") await startModel(false);
-  if (state.model === "ready") await refine(query, generation);
+  if (explicit && (state.model === "idle" || state.model === "failed")) {
+    // not awaited: the words' answer stays usable while the model loads; then the query shown
+    // by then is refined
+    startModel(false)
+      .then(() => state.model === "ready" && state.query && refine(state.query, state.generation))
+      .catch((error) => console.error("avgust search: refining failed", error));
+  } else if (state.model === "ready") {
+    await refine(query, generation);
+  }
 }
 
 async function refine(query, generation) {
@@ -370,6 +377,8 @@ function bind() {
     if (item?.dataset.kind === "more") {
       event.preventDefault();
       choose(item);
+    } else if (item) {
+      close(); // the link may lead to an anchor of this very page
     }
   });
   document.addEventListener("pointerdown", (event) => {
