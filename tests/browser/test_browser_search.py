@@ -9,6 +9,7 @@ another host is blocked and the tests assert there was none.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import shutil
@@ -22,6 +23,7 @@ import pytest
 import yaml
 
 from avgust.browser.export import ASSETS, DATA_FILE, VECTORS_FILE, export_search_assets, ungrouped
+from avgust.browser.model import ensure_browser_model
 from avgust.config import load_config
 from avgust.index.bm25 import LexicalIndex
 from avgust.index.embed import get_embedder
@@ -129,6 +131,17 @@ def test_every_exported_file_is_listed_with_its_size_and_checksum(
         assert (built.site / ASSETS / entry["path"]).is_file()  # mkdocs copied it
     model = sum(data["files"][n]["bytes"] for n in ("model", "tokenizer", "wasm", "vectors"))
     assert model < 40_000_000  # the first semantic search's download budget
+
+
+def test_the_model_is_stored_gzipped_and_inflates_to_the_converted_model(
+    built: BuiltSite, data: dict[str, Any]
+) -> None:
+    entry = data["files"]["model"]
+    assert entry["gzip"] is True and entry["path"].endswith("model.onnx.gz")
+    packed = (built.config.docs_dir / ASSETS / entry["path"]).read_bytes()
+    converted = ensure_browser_model(built.config.cache_dir, quiet=True) / "model.onnx"
+    assert gzip.decompress(packed) == converted.read_bytes()
+    assert len(packed) < converted.stat().st_size
 
 
 def test_every_result_link_leads_to_its_directive(built: BuiltSite, data: dict[str, Any]) -> None:
