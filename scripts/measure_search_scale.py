@@ -31,6 +31,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -47,6 +48,7 @@ from avgust.index.store import records_of
 from avgust.parse.batch import parse_all
 from avgust.read.sources import discover_sources
 from avgust.records import Resolution
+from avgust.themes import load_themes, theme_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARDS_JS = (ROOT / "src" / "avgust" / "browser" / "js" / "shards.js").as_uri()
@@ -59,11 +61,12 @@ const [moduleUrl, folder, queriesPath] = process.argv.slice(2);
 const { Shards } = await import(moduleUrl);
 let bytes = 0;
 let largest = 0;
+let largestPath = "";
 const meta = JSON.parse(readFileSync(join(folder, "meta.json"), "utf8"));
 const load = async (path) => {
   const data = new Uint8Array(readFileSync(join(folder, path)));
   bytes += data.byteLength;
-  largest = Math.max(largest, data.byteLength);
+  if (data.byteLength > largest) [largest, largestPath] = [data.byteLength, path];
   return data;
 };
 const shards = new Shards(meta, load);
@@ -79,7 +82,7 @@ for (const q of queries) {
   await shards.records(hybrid.rows.slice(0, SHOWN));
   out.push({ words, meaning: bytes - start - words, hybrid: hybrid.rows.slice(0, 10) });
 }
-process.stdout.write(JSON.stringify({ out, largest }));
+process.stdout.write(JSON.stringify({ out, largest, largestPath }));
 """.replace("SHOWN", str(SHOWN))
 
 
@@ -96,7 +99,8 @@ def measure(
     vectors: np.ndarray,
     queries: dict[str, np.ndarray],
     cache_dir: Path,
-) -> dict[str, float]:
+    calibration: np.ndarray,
+) -> dict[str, Any]:
     records = records_of(corpus)
     lexical = LexicalIndex.build([r.lexical_text for r in records])
     lexicon = browser_lexicon(lexical, cache_dir=cache_dir)
@@ -106,7 +110,14 @@ def measure(
     with tempfile.TemporaryDirectory() as tmp:
         dest = Path(tmp)
         files = export_shards(
-            records, lexical, lexicon, vectors, pages, dest, extra={"lexical_weight": 0.6}
+            records,
+            lexical,
+            lexicon,
+            vectors,
+            pages,
+            dest,
+            extra={"lexical_weight": 0.6},
+            queries=calibration,
         )
         meta_bytes = (dest / META_FILE).read_bytes()
         meta = json.loads(meta_bytes)
@@ -154,6 +165,7 @@ def measure(
         "first_meaning": outs[0]["meaning"],
         "next": float(np.mean([o["words"] + o["meaning"] for o in outs[1:]])),
         "largest": result["largest"],
+        "largest_kind": result["largestPath"].split("/")[-1].split("-")[0],
         "lists": len(meta["ivf"]["lists"]),
         "nprobe": meta["ivf"]["nprobe"],
         "recall": float(np.mean(recalls)),
@@ -183,13 +195,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     real, _ = parse_all(discover_sources(base.resolutions_dir), root=base.root)
     embedder = BlendEmbedder(get_embedder(base), real_texts(real))
     queries = {q: embedder.embed_query(q) for q in QUERIES}
+    # nprobe is calibrated as the build does it: on the theme descriptions embedded as queries
+    themes = load_themes(base.themes_file)
+    calibration = np.stack([embedder.embed_query(theme_text(t)) for t in themes])
     rows = []
     for size in args.sizes:
         SOURCES.clear()
         corpus = _corpus(real, size)
         texts = [d.text for r in corpus for d in r.directives]
         vectors = embedder.real if size <= len(real) else embedder.embed_passages(texts)
-        rows.append(measure(corpus, np.asarray(vectors, np.float32), queries, base.cache_dir))
+        vectors = np.asarray(vectors, np.float32)
+        rows.append(measure(corpus, vectors, queries, base.cache_dir, calibration))
         print(f"measured {size} resolutions", file=sys.stderr)
 
     def kb(n: float) -> str:
@@ -197,7 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     head = (
         "| resolutions | directives | meta.json (gzip) | first search: words | + by meaning "
-        "| next search | largest file | all search data (files) | before: index.json+vectors "
+        "| next search | largest file fetched | all search data (files) "
+        "| before: index.json+vectors "
         "| IVF lists / nprobe | recall@10 IVF, ties ±0.001 (min) | strict | hybrid top-10 overlap |"
     )
     print(head)
@@ -206,7 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"| {r['resolutions']:,} | {r['directives']:,} | {kb(r['meta'])} ({kb(r['meta_gz'])}) "
             f"| {kb(r['first_words'])} | {kb(r['first_meaning'])} | {kb(r['next'])} "
-            f"| {kb(r['largest'])} | {r['total'] / 1e6:.1f} MB ({r['files']}) "
+            f"| {kb(r['largest'])} ({r['largest_kind']}) "
+            f"| {r['total'] / 1e6:.1f} MB ({r['files']}) "
             f"| {r['monolith'] / 1e6:.1f} MB | {r['lists']} / {r['nprobe']} "
             f"| {r['recall']:.3f} ({r['recall_min']:.1f}) | {r['strict']:.3f} "
             f"| {r['overlap']:.3f} |"

@@ -128,9 +128,8 @@ def test_a_page_load_downloads_almost_nothing_of_the_search_before_focus(tab: Ta
     names = sorted(url.rsplit("/", 1)[1] for url, _ in tab.search_bytes)
     assert names == ["header.js", "search.css"]  # code, no data
     assert before < BEFORE_FOCUS_LIMIT, before
-    tab.page.locator(BOX).focus()
-    tab.page.wait_for_function("() => document.querySelector('.avg-hs').dataset.ready === 'true'")
-    assert any(url.endswith("/meta.json") for url, _ in tab.search_bytes)
+    with tab.page.expect_event("requestfinished", lambda r: r.url.endswith("/meta.json")):
+        tab.page.locator(BOX).focus()  # the focus is what fetches the first data file
 
 
 def test_typing_in_the_header_gives_directives_by_words_then_enter_refines_them_by_meaning(

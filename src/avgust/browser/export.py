@@ -183,6 +183,7 @@ def export_search_assets(
                 "model": data["model"],
                 "themes": data["themes"],
             },
+            queries=index.theme_vectors if len(index.theme_vectors) else None,
         )
     except OSError as exc:
         raise AvgustError(f"cannot write the search data: {exc}", dest) from exc

@@ -270,7 +270,9 @@ def build_ivf(
     """(centroids, assignment, rows per list, nprobe, build-time recall@10).
 
     nprobe is the smallest number of lists whose recall@10 against the exhaustive search reaches
-    RECALL_TARGET on ``queries`` (default: up to 200 of the vectors themselves).
+    RECALL_TARGET on ``queries``: query vectors (the build has the theme descriptions embedded
+    as queries); default up to 200 of the vectors themselves, which are much nearer to their
+    neighbours than a typed query and so ask for too few lists.
     """
     vectors = np.asarray(vectors, dtype=np.float32)
     n = len(vectors)
@@ -295,8 +297,8 @@ def build_ivf(
     return centroids, assign, members, nprobe, recall
 
 
-def _ivf_files(vectors: np.ndarray, writer: _Writer) -> dict[str, Any]:
-    centroids, _, members, nprobe, recall = build_ivf(vectors)
+def _ivf_files(vectors: np.ndarray, writer: _Writer, queries: np.ndarray | None) -> dict[str, Any]:
+    centroids, _, members, nprobe, recall = build_ivf(vectors, queries)
     cq, cs = quantise(centroids)
     centroid_file = writer.put("c", ".i8", cs.astype("<f4").tobytes() + cq.tobytes())
     codes, scales = quantise(vectors)
@@ -350,11 +352,13 @@ def export_shards(
     dest: Path,
     *,
     extra: Mapping[str, Any] | None = None,
+    queries: np.ndarray | None = None,
 ) -> list[Path]:
     """Write meta.json and the shards into ``dest``; return the files written.
 
-    ``vectors`` (None: a lexical-only site) give the IVF lists and the statistics; ``extra``
-    goes into meta.json as it is (the model's manifest, the fusion weight).
+    ``vectors`` (None: a lexical-only site) give the IVF lists and the statistics, ``queries``
+    (query vectors) the number of lists to probe; ``extra`` goes into meta.json as it is (the
+    model's manifest, the fusion weight).
     """
     writer = _Writer(dest)
     meta: dict[str, Any] = {
@@ -373,7 +377,7 @@ def export_shards(
     if vectors is not None and len(records):
         v = np.asarray(vectors, dtype=np.float32)
         meta["dim"] = int(v.shape[1])
-        meta["ivf"] = _ivf_files(v, writer)
+        meta["ivf"] = _ivf_files(v, writer, queries)
         meta["stats"] = writer.put("g", ".bin", deflate(_json(_stats(v))))
     meta.update(extra or {})
     writer.written.append(atomic_write(dest / META_FILE, _json(meta)))
