@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from avgust.index.bm25 import LexicalIndex
-from avgust.index.store import DirectiveRecord
+from avgust.index.records import DirectiveRecord
 from avgust.ru.terms import PREFIX_MARK
 from avgust.util.fs import atomic_write
 
@@ -152,18 +152,22 @@ def _lexicon_shards(lexicon: Mapping[str, str], writer: _Writer) -> dict[str, An
     return {"first": firsts, "files": files}
 
 
+# what the header's result list shows of a directive (a selection of DirectiveRecord)
+HEADER_FIELDS = (
+    "id",
+    "url",
+    "text",
+    "district",
+    "year",
+    "number",
+    "addressee",
+    "deadline",
+    "themes",
+)
+
+
 def record_json(record: DirectiveRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "url": record.url,
-        "text": record.text,
-        "district": record.district,
-        "year": record.year,
-        "number": record.number,
-        "addressee": "; ".join(record.addressees),
-        "deadline": record.deadline,
-        "themes": list(record.themes),
-    }
+    return record.view(HEADER_FIELDS)
 
 
 def _record_chunks(records: Sequence[DirectiveRecord], writer: _Writer) -> dict[str, Any]:

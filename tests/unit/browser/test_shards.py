@@ -30,7 +30,7 @@ from avgust.browser.shards import (
     read_ivf,
 )
 from avgust.index.bm25 import LexicalIndex
-from avgust.index.store import DirectiveRecord
+from avgust.index.records import DirectiveRecord
 from tests.support.project import FIXTURES, ROOT
 
 FIXTURE = FIXTURES / "parity" / "ranking.json"
