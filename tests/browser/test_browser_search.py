@@ -9,6 +9,7 @@ another host is blocked and the tests assert there was none.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import shutil
@@ -22,6 +23,7 @@ import pytest
 import yaml
 
 from avgust.browser.export import ASSETS, DATA_FILE, VECTORS_FILE, export_search_assets, ungrouped
+from avgust.browser.model import ensure_browser_model
 from avgust.config import load_config
 from avgust.index.bm25 import LexicalIndex
 from avgust.index.embed import get_embedder
@@ -131,6 +133,17 @@ def test_every_exported_file_is_listed_with_its_size_and_checksum(
     assert model < 40_000_000  # the first semantic search's download budget
 
 
+def test_the_model_is_stored_gzipped_and_inflates_to_the_converted_model(
+    built: BuiltSite, data: dict[str, Any]
+) -> None:
+    entry = data["files"]["model"]
+    assert entry["gzip"] is True and entry["path"].endswith("model.onnx.gz")
+    packed = (built.config.docs_dir / ASSETS / entry["path"]).read_bytes()
+    converted = ensure_browser_model(built.config.cache_dir, quiet=True) / "model.onnx"
+    assert gzip.decompress(packed) == converted.read_bytes()
+    assert len(packed) < converted.stat().st_size
+
+
 def test_every_result_link_leads_to_its_directive(built: BuiltSite, data: dict[str, Any]) -> None:
     for record in data["records"]:
         page, _, anchor = record["url"].partition("#")
@@ -142,7 +155,9 @@ def test_only_the_search_page_loads_the_search_script(built: BuiltSite) -> None:
     search_page = (built.site / SEARCH_PAGE / "index.html").read_text(encoding="utf-8")
     assert '<script type="module" src="../assets/search/search.js">' in search_page
     for page in ("index.html", "temy/index.html", "proekt/poisk/index.html"):
-        assert "assets/search/" not in (built.site / page).read_text(encoding="utf-8"), page
+        text = (built.site / page).read_text(encoding="utf-8")
+        assert "assets/search/search.js" not in text, page
+        assert "assets/search/header.js" in text, page  # the header box of every page
 
 
 class PageLexical:
@@ -372,7 +387,7 @@ def test_an_english_query_finds_russian_mentoring_directives(tab: Tab, index: In
 def test_the_lexical_search_answers_while_the_model_loads(
     browser: Any, served: str, index: Index
 ) -> None:
-    slow = Tab(browser, served, held=("model.onnx",))
+    slow = Tab(browser, served, held=("model.onnx.gz",))
     try:
         slow.open_search()
         slow.type_query("наставничество")
@@ -458,7 +473,7 @@ def test_filters_narrow_the_results(tab: Tab, index: Index) -> None:
 def test_pages_that_do_not_search_load_nothing_of_it_and_a_second_visit_downloads_no_model(
     browser: Any, served: str, index: Index
 ) -> None:
-    heavy = (".onnx", ".wasm", "tokenizer.json", ".f16", ".f32")
+    heavy = (".onnx.gz", ".wasm", "tokenizer.json", ".f16", ".f32")
 
     def fetched(tab: Tab, endings: tuple[str, ...]) -> list[str]:
         return [u for u in tab.requested if u.split("?", 1)[0].endswith(endings)]
@@ -468,7 +483,11 @@ def test_pages_that_do_not_search_load_nothing_of_it_and_a_second_visit_download
         for path in ("", "temy/", f"resheniya/{index.records[0].resolution}/"):
             first.page.goto(served + path)
             first.page.wait_for_load_state("load")
-        assert not [u for u in first.requested if "/assets/search/" in u]
+        # the header box's own code only: no data, no model until it is focused
+        loaded = {
+            u.split("/assets/search/", 1)[1] for u in first.requested if "/assets/search/" in u
+        }
+        assert loaded <= {"header.js", "search.css"}
         first.open_search()
         assert fetched(first, heavy) == []  # opening the page loads no model
         first.type_query("наставничество")

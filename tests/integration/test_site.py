@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from avgust.browser.shards import inflate
 from avgust.config import load_config
 from avgust.errors import AvgustError
 from avgust.site.links import check_links
@@ -134,12 +135,15 @@ def test_similar_directives_link_into_other_districts(real: BuiltSite) -> None:
     assert linked > 0
 
 
-def test_search_is_built_in_russian_and_served_by_the_site(real: BuiltSite) -> None:
-    index = json.loads((real.site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    assert "ru" in index["config"]["lang"]
-    assert (real.site / "assets" / "javascripts" / "lunr" / "min" / "lunr.ru.min.js").is_file()
-    hits = [d["location"] for d in index["docs"] if "наставничеств" in d["text"].lower()]
-    assert any(h.startswith("temy/nastavnichestvo/") for h in hits)
+def test_every_page_has_the_one_header_search_and_no_lunr_index(real: BuiltSite) -> None:
+    assert not (real.site / "search" / "search_index.json").exists()
+    for path in real.site.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        if "<header" not in text:
+            continue
+        assert text.count('class="avg-hs-input"') == 1, path
+        assert "assets/search/header.js" in text, path
+        assert "md-search__input" not in text, path
 
 
 def test_no_page_loads_anything_from_another_host(real: BuiltSite) -> None:
@@ -200,8 +204,13 @@ def test_every_page_of_the_hostile_site_is_free_of_injected_markup(hostile: Buil
         assert not [(t, n) for t, n, _ in html.attrs if n.startswith("on")], path
         assert not [v for v in html.links() if "javascript:" in v.lower()], path
         assert "<" not in html.title, path
-    search = (hostile.site / "search" / "search_index.json").read_text(encoding="utf-8")
-    assert "<script>" not in search and "&lt;script&gt;alert(1)" in search
+    # the header search's records keep the text as text (the page shows it with textContent)
+    meta = json.loads((hostile.site / "assets" / "search" / "meta.json").read_text("utf-8"))
+    chunks = [
+        inflate((hostile.site / "assets" / "search" / f).read_bytes())
+        for f in meta["records"]["files"]
+    ]
+    assert any(b"<script>alert(1)</script>" in c for c in chunks)
 
 
 def test_the_site_url_makes_canonical_links_and_links_still_resolve(hostile: BuiltSite) -> None:

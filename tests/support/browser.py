@@ -95,20 +95,16 @@ class Tab:
         )
 
     def search(self, query: str) -> Any:
-        """Type ``query`` into the search box once the search index is ready; the results."""
-        self.page.locator("input.md-search__input").click()
-        # Material says "Инициализация поиска" until its worker has read the index.
+        """Type ``query`` into the header search box; its directive results once shown."""
+        box = self.page.locator("input.avg-hs-input")
+        box.click()
+        box.fill(query)
         self.page.wait_for_function(
-            """() => { const m = document.querySelector('.md-search-result__meta');
-                       return m && m.textContent.trim() && !/Инициализ/.test(m.textContent); }""",
+            "(q) => document.querySelector('.avg-hs')?.dataset.query === q",
+            arg=query,
             timeout=30_000,
         )
-        box = self.page.locator("input.md-search__input")
-        box.fill(query)
-        box.press("End")  # Material reads the query on keyup; fill() sends none
-        results = self.page.locator(".md-search-result__item")
-        results.first.wait_for(timeout=20_000)
-        return results
+        return self.page.locator('.avg-hs-option[data-kind="directive"]')
 
     def close(self) -> None:
         self.context.close()

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from avgust.browser.export import ASSETS, export_search_assets
 from avgust.config import Config, load_config
-from avgust.index.store import load_index
+from avgust.index.embed import get_embedder
+from avgust.index.store import build_index, load_index
 from avgust.pipeline import run_build
 from avgust.records import Resolution, SimilarDirective, Theme
 from avgust.site.mkdocs import build_site
@@ -82,12 +84,22 @@ def hostile_site(factory: pytest.TempPathFactory) -> BuiltSite:
     if "hostile" not in _BUILT:
         out = factory.mktemp("hostile-site")
         config = load_config(
-            ROOT, docs_dir=out / "docs", site_dir=out / "site", site_url=HOSTILE_URL, quiet=True
+            ROOT,
+            docs_dir=out / "docs",
+            site_dir=out / "site",
+            index_dir=out / "index",
+            site_url=HOSTILE_URL,
+            quiet=True,
         )
         resolution, themes = hostile_corpus()
         with pytest.MonkeyPatch.context() as env:
             env.delenv("AVGUST_SITE_URL", raising=False)
             write_pages([resolution], themes, {}, config)
+            # the header search's data (lexical only), so its results can be checked too
+            build_index([resolution], get_embedder(config), config, themes=themes)
+            export_search_assets(
+                load_index(config), themes, config, config.docs_dir / ASSETS, semantic=False
+            )
             site = build_site(config)
         _BUILT["hostile"] = BuiltSite(config, site, (resolution,), {})
     return _BUILT["hostile"]

@@ -28,16 +28,19 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gzip
 import hashlib
+import html
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from avgust.browser.model import MODEL_FILES, ensure_browser_model, vendor_runtime
+from avgust.browser.shards import Page, export_shards
 from avgust.config import DEFAULT_MODEL, Config
 from avgust.errors import AvgustError, BrowserAssetsError
 from avgust.index.bm25 import LexicalIndex
@@ -47,6 +50,7 @@ from avgust.ru.morph import analyzer
 from avgust.ru.terms import PREFIX_MARK, STOP_POS, lemma, normalise, stem
 from avgust.search.hybrid import POOL, FusionParams
 from avgust.themes import parse_rule
+from avgust.urls import NAV_FILE, page_url
 from avgust.util.fs import atomic_copy, atomic_write, file_sha256
 
 if TYPE_CHECKING:
@@ -58,12 +62,21 @@ DATA_FILE = "index.json"
 VECTORS_FILE = "vectors.f16"
 THEME_VECTORS_FILE = "theme-vectors.f32"
 MODEL_DIR = "model"
+MODEL_ONNX = "model.onnx"  # served gzipped, as model.onnx.gz
 RUNTIME_DIR = "runtime"
 PAGE_FLAG = "semantic_search"  # front matter of the page that searches
 SCRIPT = "search.js"
 STYLE = "search.css"
 JS_DIR = Path(__file__).parent / "js"  # package data: the page's script, ranker and style
-PAGE_FILES = (SCRIPT, "rank.js", STYLE)  # copied into docs/ with the pages (avgust.site.write)
+HEADER_SCRIPT = "header.js"  # the header box of every page
+PAGE_FILES = (SCRIPT, "rank.js", STYLE, HEADER_SCRIPT, "shards.js", "embedder.js")
+SEARCH_PAGE_URL = "poisk/"
+_SEARCH_ICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" aria-hidden="true"><path d="M9.5 '
+    "3A6.5 6.5 0 0 1 16 9.5c0 1.61-.59 3.09-1.56 4.23l.27.27h.79l5 5-1.5 1.5-5-5v-.79l-.27-.27A6.52"
+    " 6.52 0 0 1 9.5 16 6.5 6.5 0 0 1 3 9.5 6.5 6.5 0 0 1 9.5 3m0 2C7 5 5 7 5 9.5S7 14 9.5 14 14 12"
+    ' 14 9.5 12 5 9.5 5"/></svg>'
+)  # copied into docs/ with the pages (avgust.site.write)
 # Beyond the forms of the corpus lemmas, the lexicon covers these many of wordfreq's most frequent
 # words, likely in queries: stop words (a phrase rule of a theme matches across them), Russian
 # words related to corpus words and Ukrainian forms that pymorphy3 reads as Russian
@@ -120,7 +133,10 @@ def export_search_assets(
         if semantic:
             model = ensure_browser_model(config.cache_dir, quiet=config.quiet)
             for name in MODEL_FILES:
-                written.append(atomic_copy(model / name, dest / MODEL_DIR / name))
+                if name == MODEL_ONNX:
+                    written.append(_gzipped(model / name, dest / MODEL_DIR / f"{name}.gz"))
+                else:
+                    written.append(atomic_copy(model / name, dest / MODEL_DIR / name))
             model_config = json.loads((model / "config.json").read_text(encoding="utf-8"))
             if model_config.get("dim") != index.dim:
                 raise BrowserAssetsError(
@@ -131,7 +147,10 @@ def export_search_assets(
             written += vendor_runtime(config.web_dir, dest / RUNTIME_DIR)
             files.update(
                 {
-                    "model": _entry(dest, f"{MODEL_DIR}/model.onnx"),
+                    "model": {
+                        **_entry(dest, f"{MODEL_DIR}/{MODEL_ONNX}.gz"),
+                        "gzip": True,  # the page inflates it (DecompressionStream)
+                    },
                     "tokenizer": _entry(dest, f"{MODEL_DIR}/tokenizer.json"),
                     "tokenizer_config": _entry(dest, f"{MODEL_DIR}/tokenizer_config.json"),
                     "ort": _entry(dest, f"{RUNTIME_DIR}/ort.wasm.min.mjs"),
@@ -151,9 +170,95 @@ def export_search_assets(
         }
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         written.append(atomic_write(dest / DATA_FILE, text.encode("utf-8")))
+        written += export_shards(
+            index.records,
+            index.lexical,
+            ungrouped(data["lexical"]["lexicon"]),
+            index.vectors if len(index.records) else None,
+            nav_pages(dest.parent.parent / NAV_FILE),
+            dest,
+            extra={
+                "semantic": semantic,
+                "lexical_weight": data["fusion"]["lexical_weight"],
+                "files": files,
+                "model": data["model"],
+                "themes": data["themes"],
+            },
+            queries=index.theme_vectors if len(index.theme_vectors) else None,
+        )
     except OSError as exc:
         raise AvgustError(f"cannot write the search data: {exc}", dest) from exc
     return written
+
+
+# the navigation sections whose pages a query may name, and what the header calls them
+NAV_KINDS = {"Решения": "resolution", "Темы": "theme", "Районы": "district", "Годы": "year"}
+
+
+def nav_pages(nav_file: Path) -> list[Page]:
+    """The theme, district, year and resolution pages of docs/.nav.yml (none without it)."""
+    import yaml
+
+    try:
+        nav = (yaml.safe_load(nav_file.read_text(encoding="utf-8")) or {}).get("nav") or []
+    except (OSError, yaml.YAMLError, AttributeError):
+        return []
+    pages: list[Page] = []
+    for section in nav:
+        if not isinstance(section, dict):
+            continue
+        for name, entries in section.items():
+            kind = NAV_KINDS.get(name)
+            if kind is None or not isinstance(entries, list):
+                continue
+            for entry in entries:
+                if isinstance(entry, dict):
+                    for title, path in entry.items():
+                        if isinstance(path, str):
+                            pages.append(Page(kind, str(title), page_url(path)))
+    return pages
+
+
+def header_html(search_page: str) -> str:
+    """The header search box (header.js brings it to life); ``search_page``: the «Поиск по
+    смыслу» page's URL relative to the page, where the form goes without JavaScript."""
+    action = html.escape(search_page, quote=True)
+    return (
+        '<div class="avg-hs">'
+        f'<form class="avg-hs-form" role="search" action="{action}" method="get">'
+        '<input class="avg-hs-input" type="search" name="q" placeholder="Поиск поручений" '
+        'aria-label="Поиск поручений" role="combobox" aria-expanded="false" '
+        'aria-controls="avg-hs-list" aria-autocomplete="list" autocomplete="off" '
+        'spellcheck="false" enterkeyhint="search">'
+        f'<button class="avg-hs-go" type="submit" aria-label="Найти">{_SEARCH_ICON}</button>'
+        "</form>"
+        '<p class="avg-hs-live" role="status" aria-live="polite"></p>'
+        '<div class="avg-hs-panel" hidden><p class="avg-hs-note" hidden></p>'
+        '<ul id="avg-hs-list" class="avg-hs-list" role="listbox" '
+        'aria-label="Результаты поиска"></ul></div>'
+        "</div>"
+    )
+
+
+def with_header_search(output: str, url_of: Callable[[str], str], *, page_script: bool) -> str:
+    """A built page with the header search box, its style and script (and the full search's
+    script when ``page_script``); ``url_of`` makes a site-root path into the page's link."""
+    scripts = [HEADER_SCRIPT, SCRIPT] if page_script else [HEADER_SCRIPT]
+    style = html.escape(url_of(f"{ASSETS}/{STYLE}"), quote=True)
+    body = "".join(
+        f'<script type="module" src="{html.escape(url_of(f"{ASSETS}/{name}"), quote=True)}">'
+        "</script>\n"
+        for name in scripts
+    )
+    output = output.replace("</head>", f'<link rel="stylesheet" href="{style}">\n</head>', 1)
+    # the one search box, in the header (mkdocs-material's own search is switched off)
+    header_end = output.find("</header>")
+    nav_end = output.rfind("</nav>", 0, header_end) if header_end >= 0 else -1
+    if nav_end >= 0:
+        box = header_html(url_of(SEARCH_PAGE_URL))
+        output = output[:nav_end] + box + output[nav_end:]
+    end = output.rfind("</body>")
+    return output[:end] + body + output[end:]
 
 
 def search_data(
@@ -337,6 +442,19 @@ def _grouped(lexicon: Mapping[str, str]) -> dict[str, list[str]]:
 def ungrouped(groups: Mapping[str, Iterable[str]]) -> dict[str, str]:
     """The form → lemma table back from :func:`_grouped` (as the page reads it)."""
     return {form: lem for lem, forms in groups.items() for form in forms}
+
+
+def _gzipped(source: Path, target: Path) -> Path:
+    """``source`` gzipped into ``target``, reusing an identical earlier one from the cache.
+
+    GitHub Pages compresses .wasm and .json on the fly but sends .onnx as it is: stored
+    compressed, the model is ~9 % smaller on the wire.
+    """
+    cached = source.with_name(source.name + f".{file_sha256(source)[:16]}.gz")
+    if not cached.is_file():
+        with source.open("rb") as raw:
+            atomic_write(cached, gzip.compress(raw.read(), compresslevel=9, mtime=0))
+    return atomic_copy(cached, target)
 
 
 def _entry(dest: Path, rel: str) -> dict[str, Any]:

@@ -2,14 +2,15 @@
 
 ``on_config``: the navigation that :func:`avgust.site.write.write_pages` left in
 ``docs/.nav.yml`` (MkDocs itself skips dot files) and the site URL of the avgust
-configuration. ``on_post_page``: the in-browser search's style and script on a page whose
-front matter says ``semantic_search: true``, so no other page loads any of it.
+configuration. ``on_post_page`` (and ``on_post_template`` for 404.html): the header search box,
+its script and style on every page, and the full search's script on the page whose front
+matter says ``semantic_search: true``.
 """
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pathspec
 import yaml
@@ -18,7 +19,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from avgust.browser.export import ASSETS, PAGE_FLAG, SCRIPT, STYLE
+from avgust.browser.export import PAGE_FLAG, with_header_search
 from avgust.config import load_config
 from avgust.errors import AvgustError
 from avgust.urls import NAV_FILE
@@ -42,17 +43,22 @@ class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         return config
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
-        if not page.meta.get(PAGE_FLAG):
-            return output
-        style = html.escape(get_relative_url(f"{ASSETS}/{STYLE}", page.url), quote=True)
-        script = html.escape(get_relative_url(f"{ASSETS}/{SCRIPT}", page.url), quote=True)
-        head = f'<link rel="stylesheet" href="{style}">\n'
-        body = f'<script type="module" src="{script}"></script>\n'
         if "</head>" not in output or "</body>" not in output:
-            raise AvgustError("the search page has no </head> or </body>", page.file.src_path)
-        output = output.replace("</head>", head + "</head>", 1)
-        end = output.rfind("</body>")
-        return output[:end] + body + output[end:]
+            raise AvgustError("the page has no </head> or </body>", page.file.src_path)
+        return with_header_search(
+            output,
+            lambda path: get_relative_url(path, page.url),
+            page_script=bool(page.meta.get(PAGE_FLAG)),
+        )
+
+    def on_post_template(
+        self, output_content: str, /, *, template_name: str, config: MkDocsConfig
+    ) -> str:
+        if template_name != "404.html" or "</body>" not in output_content:
+            return output_content
+        # the 404 page is served at any address: links from the site's root path
+        root = urlsplit(config.site_url or "/").path.rstrip("/") + "/"
+        return with_header_search(output_content, lambda path: root + path, page_script=False)
 
 
 __all__ = ["AvgustPlugin"]

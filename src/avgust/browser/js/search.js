@@ -9,6 +9,7 @@
 //
 // Document text is only ever put into the page with textContent (no innerHTML).
 
+import { humanError } from "./embedder.js";
 import { Ranker, float16 } from "./rank.js";
 
 const HERE = new URL("./", import.meta.url); // assets/search/
@@ -113,8 +114,15 @@ async function fetchBytes(file, cache, onBytes) {
   if (!stored && cache) {
     await cache.put(url, new Response(bytes)).catch(() => {}); // quota: just download again
   }
-  return bytes;
+  return file.gzip ? gunzip(bytes) : bytes;
 }
+
+/** A file stored gzipped (the model) as the bytes it holds. */
+async function gunzip(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
 
 async function isModelStored() {
   const cache = await openCache();
@@ -190,7 +198,7 @@ async function doLoadModel() {
     return true;
   } catch (error) {
     console.error("avgust search: the model did not load", error);
-    setModel("failed", String(error?.message ?? error));
+    setModel("failed", humanError(error));
     return false;
   }
 }
@@ -285,7 +293,7 @@ function build(root) {
     const button = el("button", { type: "button", class: "avg-search-example", text: example });
     button.addEventListener("click", () => {
       ui.input.value = example;
-      search(true);
+      search(true, true);
     });
     examples.append(button, " ");
   }
@@ -307,7 +315,7 @@ function build(root) {
   ui.form.addEventListener("submit", (event) => {
     event.preventDefault();
     clearTimeout(timer);
-    search(true);
+    search(true, true);
   });
   ui.input.addEventListener("input", () => {
     clearTimeout(timer);
@@ -375,15 +383,30 @@ function showNotice() {
   } else if (state.model === "loading") {
     text = "Пока загружается модель, отвечает поиск по словам.";
   } else if (state.model === "unsupported" || state.model === "failed") {
-    const why =
-      state.model === "failed" ? `модель не загрузилась (${state.modelError})` : state.modelError;
-    text = `Поиск по смыслу недоступен: ${why}. Работает поиск по словам.`;
+    text = `Поиск по смыслу недоступен: ${state.modelError}. Работает поиск по словам.`;
+  } else if (state.model === "ask") {
+    const size = MODEL_FILES.reduce((sum, name) => sum + state.data.files[name].bytes, 0);
+    const button = el("button", { type: "button", class: "md-button", text: `Загрузить (~${mb(size)} МБ)` });
+    button.addEventListener("click", () => {
+      state.model = "idle";
+      search(false, true, true);
+    });
+    ui.notice.replaceChildren(
+      "Включена экономия трафика: модель поиска по смыслу загрузится, только если вы согласитесь. ",
+      button,
+    );
+    ui.notice.hidden = false;
+    return;
   }
   ui.notice.textContent = text;
   ui.notice.hidden = !text;
 }
 
-async function search(reset) {
+/**
+ * reset: from the first result on; explicit: Enter, the button or an example (only then is the
+ * model loaded, and on a metered connection only when agreed).
+ */
+async function search(reset, explicit = false, agreed = false) {
   const query = ui.input.value.trim();
   const chosen = filters();
   remember(query, chosen);
@@ -396,7 +419,11 @@ async function search(reset) {
     state.root.dataset.mode = "";
     return;
   }
-  if (state.model === "idle") loadModel(); // not awaited: words answer meanwhile
+  if (state.model === "idle" && explicit) {
+    const metered = navigator.connection?.saveData === true;
+    if (metered && !agreed && !state.stored) state.model = "ask";
+    else loadModel(); // not awaited: words answer meanwhile
+  }
   showNotice();
   let result;
   try {
@@ -427,10 +454,13 @@ function render(query, result) {
       : "По словам запроса ничего не нашлось." +
         (state.model === "loading" ? " Поиск по смыслу найдёт поручения и без общих слов." : "");
   } else {
+    // said when the lexical answer is replaced in place, so a screen reader hears the switch
+    const refined = state.shownMode === "lexical" ? " Результаты уточнены по смыслу." : "";
     ui.status.textContent =
       `Поиск по смыслу: ${shown.length} самых близких к запросу среди ${total} ` +
-      `(${seconds(result.ms.total)} с).`;
+      `(${seconds(result.ms.total)} с).${refined}`;
   }
+  state.shownMode = result.mode;
   showNotice();
 }
 
@@ -475,7 +505,7 @@ function remember(query, chosen) {
 
 function restore() {
   const params = new URL(location.href).searchParams;
-  ui.input.value = params.get(QUERY_PARAM) ?? "";
+  ui.input.value = params.get(QUERY_PARAM) ?? params.get("q") ?? ""; // q: the header box
   for (const key of ["theme", "district", "year"]) {
     const value = params.get(key);
     if (value && [...ui[key].options].some((o) => o.value === value)) ui[key].value = value;

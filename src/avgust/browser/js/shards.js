@@ -1,0 +1,302 @@
+// avgust: the reader of the sharded search data (avgust/browser/shards.py writes it). No DOM:
+// the header box (header.js) and Node tests use it alike. Every file is fetched once, when a
+// query needs it: meta.json first, then the lemma shard of each query word, the postings shard
+// of each term, the record chunks of the results shown, and for a search by meaning the IVF
+// centroids, the nearest lists and the statistics of the fusion.
+
+import { words } from "./rank.js";
+
+/** Raw DEFLATE → bytes, with the browser's (or Node's) DecompressionStream. */
+export async function inflate(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** The index of the shard whose first key is the last one ≤ key (sorted firsts). */
+export function shardOf(firsts, key) {
+  let lo = 0;
+  let hi = firsts.length - 1;
+  if (hi < 0) return -1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (firsts[mid] <= key) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Levenshtein distance, or max + 1 as soon as it must exceed max. */
+export function editDistance(a, b, max) {
+  const x = [...a];
+  const y = [...b];
+  if (Math.abs(x.length - y.length) > max) return max + 1;
+  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const row = [i];
+    let least = i;
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost);
+      least = Math.min(least, row[j]);
+    }
+    if (least > max) return max + 1;
+    prev = row;
+  }
+  return prev[y.length];
+}
+
+const LETTERS = /^\p{L}+$/u;
+
+export class Shards {
+  /** meta: meta.json; load(path) → Promise<Uint8Array>, the raw bytes of a file of the site. */
+  constructor(meta, load) {
+    this.meta = meta;
+    this.load = load;
+    this.files = new Map(); // path → Promise of its parsed content
+    this.bm25 = meta.bm25;
+  }
+
+  /** A file's content, fetched once: JSON for .bin (inflated), bytes for .i8. */
+  file(path) {
+    if (!this.files.has(path)) {
+      const loading = this.load(path).then(async (bytes) =>
+        path.endsWith(".bin") ? JSON.parse(new TextDecoder().decode(await inflate(bytes))) : bytes,
+      );
+      loading.catch(() => this.files.delete(path)); // a failed download may be tried again
+      this.files.set(path, loading);
+    }
+    return this.files.get(path);
+  }
+
+  /** pymorphy3's lemma of a normalised form ("" for a stop word; the form if unknown). */
+  async lemma(form) {
+    const { first, files } = this.meta.lexicon;
+    const at = shardOf(first, form);
+    if (at < 0) return form;
+    const shard = await this.file(files[at]);
+    const i = shard.f.indexOf(form);
+    return i < 0 ? form : shard.l[i];
+  }
+
+  stem(lemma) {
+    const chars = [...lemma];
+    if (chars.length <= this.bm25.prefix_len + 1 || !LETTERS.test(lemma)) return null;
+    return chars.slice(0, this.bm25.prefix_len).join("") + this.bm25.prefix_mark;
+  }
+
+  /** The postings of one term: {term, df, rows: Int32Array, weights: Float32Array} or null. */
+  async postings(term) {
+    const { first, files, scale } = this.meta.terms;
+    const at = shardOf(first, term);
+    if (at < 0) return null;
+    const shard = await this.file(files[at]);
+    const i = shard.t.indexOf(term);
+    if (i < 0) return null;
+    const deltas = shard.d[i];
+    const rows = new Int32Array(deltas.length);
+    let row = 0;
+    deltas.forEach((d, j) => {
+      row += d;
+      rows[j] = row;
+    });
+    const weights = Float32Array.from(shard.w[i], (w) => w / scale);
+    return { term, df: shard.n[i], rows, weights };
+  }
+
+  /** The closest corpus term to a word the corpus lacks (same shard), or null. */
+  async correction(word) {
+    const chars = [...word].length;
+    if (chars < 4) return null;
+    const max = chars <= 6 ? 1 : 2;
+    const { first, files } = this.meta.terms;
+    const at = shardOf(first, word);
+    const near = [at, at + 1].filter((i) => i >= 0 && i < files.length);
+    let best = null;
+    let bestDistance = max + 1;
+    let bestDf = 0;
+    for (const i of near) {
+      const shard = await this.file(files[i]);
+      shard.t.forEach((term, j) => {
+        if (term.endsWith(this.bm25.prefix_mark)) return;
+        const distance = editDistance(word, term, Math.min(max, bestDistance));
+        const df = shard.n[j];
+        if (distance < bestDistance || (distance === bestDistance && df > bestDf)) {
+          if (distance > max) return;
+          best = term;
+          bestDistance = distance;
+          bestDf = df;
+        }
+      });
+    }
+    return best;
+  }
+
+  /**
+   * The query's weighted terms as LexicalIndex.query_weights, after correcting words the
+   * corpus does not know (unless correct is false): {weights: Map term → weight, corrected:
+   * [[word, term]]}.
+   */
+  async queryTerms(query, correct = true) {
+    const lemmas = (await Promise.all(words(query).map((w) => this.lemma(w)))).filter(Boolean);
+    const weights = new Map();
+    const corrected = [];
+    const add = (term, weight) => {
+      if (!weights.has(term)) weights.set(term, weight);
+    };
+    for (const lemma of lemmas) {
+      let use = lemma;
+      if (correct && !(await this.postings(lemma))) {
+        const fixed = await this.correction(lemma);
+        if (fixed) {
+          corrected.push([lemma, fixed]);
+          use = fixed;
+        }
+      }
+      add(use, 1.0);
+    }
+    for (const lemma of [...weights.keys()]) {
+      const stem = this.stem(lemma);
+      if (stem) add(stem, this.bm25.prefix_weight);
+    }
+    return { weights, corrected };
+  }
+
+  /** BM25 of the query: {scores: Map row → score, corrected}. */
+  async lexical(query, correct = true) {
+    const { weights, corrected } = await this.queryTerms(query, correct);
+    const lists = await Promise.all([...weights.keys()].map((t) => this.postings(t)));
+    const scores = new Map();
+    for (const list of lists) {
+      if (!list) continue;
+      const w = Math.fround(weights.get(list.term));
+      list.rows.forEach((row, j) => {
+        scores.set(row, (scores.get(row) ?? 0) + Math.fround(w * list.weights[j]));
+      });
+    }
+    return { scores, corrected };
+  }
+
+  /** The records of some rows: Map row → record. */
+  async records(rows) {
+    const { size, files } = this.meta.records;
+    const chunks = [...new Set(rows.map((r) => Math.floor(r / size)))];
+    const loaded = await Promise.all(chunks.map((c) => this.file(files[c])));
+    const out = new Map();
+    for (const row of rows) {
+      const chunk = loaded[chunks.indexOf(Math.floor(row / size))];
+      out.set(row, chunk[row % size]);
+    }
+    return out;
+  }
+
+  pages() {
+    return this.file(this.meta.pages);
+  }
+
+  /** int8 rows with a float32 scale each, from an IVF file: {rows?, scales, codes}. */
+  static int8(bytes, count, dim, withRows) {
+    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    let at = 0;
+    const rows = withRows ? new Int32Array(buffer, 0, count) : null;
+    if (withRows) at += 4 * count;
+    const scales = new Float32Array(buffer, at, count);
+    const codes = new Int8Array(buffer, at + 4 * count, count * dim);
+    return { rows, scales, codes };
+  }
+
+  static dot(codes, scales, i, dim, vector) {
+    let sum = 0;
+    const base = i * dim;
+    for (let j = 0; j < dim; j++) sum += codes[base + j] * vector[j];
+    return sum * scales[i];
+  }
+
+  /** The nprobe IVF lists nearest to the query vector: Map row → cosine (int8 vectors). */
+  async dense(vector, nprobe = this.meta.ivf.nprobe) {
+    const dim = this.meta.dim;
+    const ivf = this.meta.ivf;
+    const raw = await this.file(ivf.centroids);
+    const k = raw.byteLength / (4 + dim);
+    const centroids = Shards.int8(raw, k, dim, false);
+    const near = Array.from({ length: k }, (_, c) => [
+      c,
+      Shards.dot(centroids.codes, centroids.scales, c, dim, vector),
+    ]);
+    near.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    const chosen = near.slice(0, nprobe).map(([c]) => ivf.lists[c]);
+    const lists = await Promise.all(chosen.map((entry) => this.file(entry.path)));
+    const out = new Map();
+    lists.forEach((bytes, i) => {
+      const { rows, scales, codes } = Shards.int8(bytes, chosen[i].count, dim, true);
+      for (let r = 0; r < rows.length; r++) out.set(rows[r], Shards.dot(codes, scales, r, dim, vector));
+    });
+    return out;
+  }
+
+  /** Mean and spread of every directive's cosine with the vector, from the build's statistics. */
+  async denseMoments(vector) {
+    const stats = await this.file(this.meta.stats);
+    let mean = 0;
+    stats.mean.forEach((m, j) => {
+      mean += m * vector[j];
+    });
+    let norm = 0;
+    for (const x of vector) norm += x * x;
+    let variance = 0;
+    let explained = 0;
+    stats.vectors.forEach((u, i) => {
+      let p = 0;
+      for (let j = 0; j < u.length; j++) p += u[j] * vector[j];
+      variance += stats.values[i] * p * p;
+      explained += p * p;
+    });
+    variance += stats.rest * Math.max(norm - explained, 0);
+    return { mean, std: Math.sqrt(Math.max(variance, 0)) };
+  }
+
+  /**
+   * Hybrid search from shards: z(dense) + lexical_weight·z(BM25), each z-score over the whole
+   * corpus (dense from the statistics, BM25 from its postings: every other row scores 0), over
+   * the rows of the probed lists and the lexical hits. The full page's ranking also has the
+   * theme and feedback signals; this one needs no file that grows with the corpus.
+   * {rows, scores, corrected}.
+   */
+  async hybrid(query, vector, k = 10, correct = true) {
+    const [{ scores: lexical, corrected }, dense, moments] = await Promise.all([
+      this.lexical(query, correct),
+      this.dense(vector),
+      this.denseMoments(vector),
+    ]);
+    const n = this.meta.count;
+    let sum = 0;
+    let squares = 0;
+    for (const s of lexical.values()) {
+      sum += s;
+      squares += s * s;
+    }
+    const lexMean = sum / n;
+    const lexStd = Math.sqrt(Math.max(squares / n - lexMean * lexMean, 0));
+    const unseen = moments.mean; // a lexical hit outside the probed lists: an average cosine
+    const rows = new Set([...dense.keys(), ...lexical.keys()]);
+    const weight = this.meta.lexical_weight;
+    const fused = [];
+    for (const row of rows) {
+      const d = dense.has(row) ? dense.get(row) : unseen;
+      let score = moments.std > 1e-9 ? (d - moments.mean) / moments.std : 0;
+      if (lexStd > 1e-9) score += (weight * ((lexical.get(row) ?? 0) - lexMean)) / lexStd;
+      fused.push([row, score]);
+    }
+    fused.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    const best = fused.slice(0, k);
+    return { rows: best.map(([r]) => r), scores: best.map(([, s]) => s), corrected };
+  }
+
+  /** Lexical search: {rows, scores, corrected}, the k best with a score above 0. */
+  async lexicalTop(query, k = 10) {
+    const { scores, corrected } = await this.lexical(query);
+    const best = [...scores].filter(([, s]) => s > 0);
+    best.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    const chosen = best.slice(0, k);
+    return { rows: chosen.map(([r]) => r), scores: chosen.map(([, s]) => s), corrected };
+  }
+}

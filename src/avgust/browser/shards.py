@@ -1,0 +1,422 @@
+"""The header search's data: small content-hashed files that a page loads only as it needs them.
+
+What a visitor downloads must not grow with the corpus, so nothing here is one file of everything
+(Pagefind's design). :func:`export_shards` writes, under ``docs/assets/search/``::
+
+    meta.json         the only fixed name: the BM25 parameters, the first term / form of each
+                      shard, the chunk hashes, the IVF layout and the other files' names
+    s/t-<hash>.bin    BM25 postings sharded by term (sorted terms, cut at ~TERM_SHARD postings):
+                      per term its document rows (delta coded) and BM25 weights (×1000), the
+                      postings of a frequent term kept to its MAX_POSTINGS strongest documents
+    s/l-<hash>.bin    the word-form → lemma table sharded by form, likewise
+    s/r<n>-<hash>.bin the records (text, district, …) in chunks of RECORD_CHUNK rows
+    s/p-<hash>.bin    the pages a query may name: themes, districts, years, resolutions
+    s/c-<hash>.i8     IVF centroids (k-means of the directive vectors), int8 with a scale per row
+    s/v-<hash>.i8     one IVF list: its rows (int32), scales (float32) and int8 vectors
+    s/g-<hash>.bin    the global statistics of the ranking: vector mean and the leading
+                      eigenvectors of their covariance (the dense z-score of any query vector
+                      without every vector), the BM25 corpus size
+
+``.bin`` files are raw DEFLATE (``zlib`` without header; the page inflates them with
+``DecompressionStream("deflate-raw")``) because GitHub Pages compresses only the types it knows.
+The ``.i8`` files are int8 and hardly compress. File names carry the content's hash, so
+they can be cached for ever; a new build writes new names. The page's reader of all this is
+``js/shards.js``; :func:`ivf_search` here is its twin for scripts/measure_search_scale.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from avgust.index.bm25 import LexicalIndex
+from avgust.index.records import DirectiveRecord
+from avgust.ru.terms import PREFIX_MARK
+from avgust.util.fs import atomic_write
+
+META_FILE = "meta.json"
+SHARD_DIR = "s"
+SHARDS_FORMAT = 1
+TERM_SHARD = 6000  # postings per term shard (≈ 10–15 KB deflated)
+LEXICON_SHARD = 4000  # forms per lemma shard
+RECORD_CHUNK = 24  # records per chunk: one screen of results touches one or two chunks
+MAX_POSTINGS = 2000  # strongest documents kept per term: a frequent word stays one small file
+WEIGHT_SCALE = 1000  # BM25 weights stored as integers (three decimals)
+STATS_RANK = 24  # eigenvectors of the covariance kept for the dense z-score
+# recall counts a row whose exact cosine is within this of the 10th best: int8 rounding cannot
+# order near-duplicates (a synthetic corpus is full of them) and either answer is as good
+TIE = 1e-3
+RECALL_TARGET = 0.97  # nprobe is the smallest whose build-time recall@10 reaches this
+KMEANS_ITERATIONS = 25
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page a query may name (a theme, a district, a year, a resolution)."""
+
+    kind: str  # theme | district | year | resolution
+    title: str
+    url: str  # relative to the site root
+
+
+def deflate(data: bytes) -> bytes:
+    """Raw DEFLATE (what ``DecompressionStream("deflate-raw")`` inflates)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush()
+
+
+def inflate(data: bytes) -> bytes:
+    return zlib.decompress(data, -15)
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class _Writer:
+    def __init__(self, dest: Path) -> None:
+        self.dest = dest
+        self.written: list[Path] = []
+
+    def put(self, prefix: str, suffix: str, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()[:12]
+        rel = f"{SHARD_DIR}/{prefix}-{digest}{suffix}"
+        self.written.append(atomic_write(self.dest / rel, data))
+        return rel
+
+
+def postings(lexical: LexicalIndex) -> list[tuple[list[int], list[float]]]:
+    """Per term id: the document rows and BM25 weights, as LexicalIndex scores them."""
+    n = len(lexical.doc_terms)
+    lengths = np.array([sum(d.values()) for d in lexical.doc_terms], dtype=np.float64)
+    avg = float(lengths.mean()) if n and lengths.sum() else 1.0
+    out: list[tuple[list[int], list[float]]] = [([], []) for _ in lexical.vocab]
+    k1, b = lexical.k1, lexical.b
+    for doc, counts in enumerate(lexical.doc_terms):
+        norm = k1 * (1.0 - b + b * lengths[doc] / avg)
+        for tid, tf in counts.items():
+            weight = float(lexical.idf[tid]) * tf * (k1 + 1.0) / (tf + norm)
+            out[tid][0].append(doc)
+            out[tid][1].append(weight)
+    return out
+
+
+def _term_shards(lexical: LexicalIndex, writer: _Writer) -> dict[str, Any]:
+    firsts: list[str] = []
+    files: list[str] = []
+    batch: dict[str, Any] = {"t": [], "d": [], "w": [], "n": []}
+    size = 0
+
+    def flush() -> None:
+        nonlocal batch, size
+        if batch["t"]:
+            firsts.append(batch["t"][0])
+            files.append(writer.put("t", ".bin", deflate(_json(batch))))
+        batch = {"t": [], "d": [], "w": [], "n": []}
+        size = 0
+
+    for term, (docs, weights) in zip(lexical.vocab, postings(lexical), strict=True):
+        pairs = list(zip(docs, weights, strict=True))
+        if len(pairs) > MAX_POSTINGS:
+            pairs = sorted(pairs, key=lambda p: (-p[1], p[0]))[:MAX_POSTINGS]
+            pairs.sort()
+        if size and size + len(pairs) > TERM_SHARD:
+            flush()
+        rows = [d for d, _ in pairs]
+        batch["t"].append(term)
+        batch["d"].append([r - (rows[i - 1] if i else 0) for i, r in enumerate(rows)])
+        batch["w"].append([round(w * WEIGHT_SCALE) for _, w in pairs])
+        batch["n"].append(len(docs))  # the document frequency, also where postings were cut
+        size += len(pairs) + 8
+    flush()
+    return {"first": firsts, "files": files, "scale": WEIGHT_SCALE}
+
+
+def _lexicon_shards(lexicon: Mapping[str, str], writer: _Writer) -> dict[str, Any]:
+    forms = sorted(lexicon)
+    firsts: list[str] = []
+    files: list[str] = []
+    for start in range(0, len(forms), LEXICON_SHARD):
+        part = forms[start : start + LEXICON_SHARD]
+        data = {"f": part, "l": [lexicon[f] for f in part]}
+        firsts.append(part[0])
+        files.append(writer.put("l", ".bin", deflate(_json(data))))
+    return {"first": firsts, "files": files}
+
+
+# what the header's result list shows of a directive (a selection of DirectiveRecord)
+HEADER_FIELDS = (
+    "id",
+    "url",
+    "text",
+    "district",
+    "year",
+    "number",
+    "addressee",
+    "deadline",
+    "themes",
+)
+
+
+def record_json(record: DirectiveRecord) -> dict[str, Any]:
+    return record.view(HEADER_FIELDS)
+
+
+def _record_chunks(records: Sequence[DirectiveRecord], writer: _Writer) -> dict[str, Any]:
+    files = []
+    for n, start in enumerate(range(0, len(records), RECORD_CHUNK)):
+        chunk = [record_json(r) for r in records[start : start + RECORD_CHUNK]]
+        files.append(writer.put(f"r{n}", ".bin", deflate(_json(chunk))))
+    return {"size": RECORD_CHUNK, "files": files}
+
+
+def quantise(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 rows and their float32 scales (row ≈ int8 · scale)."""
+    rows = np.asarray(rows, dtype=np.float32)
+    peak = np.abs(rows).max(axis=1) if len(rows) else np.zeros(0, dtype=np.float32)
+    scales = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+    codes = np.clip(np.rint(rows / scales[:, None]), -127, 127).astype(np.int8)
+    return codes, scales
+
+
+def dequantise(codes: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    out: np.ndarray = codes.astype(np.float32) * scales[:, None]
+    return out
+
+
+def kmeans(vectors: np.ndarray, k: int, iterations: int = KMEANS_ITERATIONS) -> np.ndarray:
+    """Spherical k-means (cosine), k-means++ seeding with a fixed seed: the centroids."""
+    rng = np.random.default_rng(20240801)
+    n = len(vectors)
+    chosen = [int(rng.integers(n))]
+    nearest = 1.0 - vectors @ vectors[chosen[0]]
+    for _ in range(1, k):
+        p = np.clip(nearest, 0, None) ** 2
+        total = float(p.sum())
+        pick = int(rng.choice(n, p=p / total)) if total > 0 else int(rng.integers(n))
+        chosen.append(pick)
+        nearest = np.minimum(nearest, 1.0 - vectors @ vectors[pick])
+    centroids = vectors[chosen].astype(np.float32)
+    for _ in range(iterations):
+        assign = _assign(vectors, centroids)
+        order = np.argsort(assign, kind="stable")
+        bounds = np.searchsorted(assign[order], np.arange(k + 1))
+        for c in range(k):
+            members = vectors[order[bounds[c] : bounds[c + 1]]]
+            if len(members):
+                mean = members.mean(axis=0)
+                norm = float(np.linalg.norm(mean))
+                centroids[c] = mean / norm if norm > 0 else centroids[c]
+    out: np.ndarray = centroids
+    return out
+
+
+def ivf_lists(n: int) -> int:
+    """√n lists: the centroids and one list cost about the same download."""
+    return max(1, min(1024, math.isqrt(n) + (n - math.isqrt(n) ** 2 > math.isqrt(n))))
+
+
+def _assign(vectors: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    return np.asarray(np.argmax(vectors @ centroids.T, axis=1))
+
+
+def ivf_search(
+    centroids: np.ndarray,
+    lists: Sequence[tuple[np.ndarray, np.ndarray]],
+    query: np.ndarray,
+    k: int,
+    nprobe: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The page's semantic search: rows and scores of the k best among the nprobe nearest lists.
+
+    ``lists`` holds per list (rows, vectors as float32, already dequantised).
+    """
+    order = np.argsort(-(centroids @ query), kind="stable")[:nprobe]
+    rows = np.concatenate([lists[c][0] for c in order]) if len(order) else np.zeros(0, int)
+    if not len(rows):
+        return rows, np.zeros(0, dtype=np.float32)
+    vectors = np.concatenate([lists[c][1] for c in order])
+    scores = vectors @ query
+    best = np.lexsort((rows, -scores))[:k]
+    return rows[best], scores[best]
+
+
+def _recall(
+    vectors: np.ndarray,
+    centroids: np.ndarray,
+    lists: Sequence[tuple[np.ndarray, np.ndarray]],
+    queries: np.ndarray,
+    nprobe: int,
+    k: int = 10,
+) -> float:
+    found = 0
+    total = 0
+    for q in queries:
+        exact = vectors @ q
+        tenth = float(np.sort(exact)[::-1][: min(k, len(exact))][-1])
+        rows, _ = ivf_search(centroids, lists, q, k, nprobe)
+        found += int(np.sum(exact[rows] >= tenth - TIE))
+        total += min(k, len(vectors))
+    return found / total if total else 1.0
+
+
+def build_ivf(
+    vectors: np.ndarray, queries: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], int, float]:
+    """(centroids, assignment, rows per list, nprobe, build-time recall@10).
+
+    nprobe is the smallest number of lists whose recall@10 against the exhaustive search reaches
+    RECALL_TARGET on ``queries``: query vectors (the build has the theme descriptions embedded
+    as queries); default up to 200 of the vectors themselves, which are much nearer to their
+    neighbours than a typed query and so ask for too few lists.
+    """
+    vectors = np.asarray(vectors, dtype=np.float32)
+    n = len(vectors)
+    k = ivf_lists(n)
+    centroids = kmeans(vectors, k) if n else np.zeros((0, vectors.shape[1]), np.float32)
+    assign = _assign(vectors, centroids) if n else np.zeros(0, dtype=np.int64)
+    members = [np.flatnonzero(assign == c) for c in range(k)]
+    codes, scales = quantise(vectors)
+    approx = dequantise(codes, scales)
+    lists = [(m, approx[m]) for m in members]
+    cq, cs = quantise(centroids)
+    centroids_q = dequantise(cq, cs)
+    if queries is None:
+        pick = np.random.default_rng(7).permutation(n)[: min(n, 200)]
+        queries = vectors[pick]
+    nprobe, recall = k, 1.0
+    for probe in range(1, k + 1):
+        recall = _recall(vectors, centroids_q, lists, queries, probe)
+        if recall >= RECALL_TARGET:
+            nprobe = probe
+            break
+    return centroids, assign, members, nprobe, recall
+
+
+def _ivf_files(vectors: np.ndarray, writer: _Writer, queries: np.ndarray | None) -> dict[str, Any]:
+    centroids, _, members, nprobe, recall = build_ivf(vectors, queries)
+    cq, cs = quantise(centroids)
+    centroid_file = writer.put("c", ".i8", cs.astype("<f4").tobytes() + cq.tobytes())
+    codes, scales = quantise(vectors)
+    files = []
+    for rows in members:
+        data = (
+            rows.astype("<i4").tobytes()
+            + scales[rows].astype("<f4").tobytes()
+            + codes[rows].tobytes()
+        )
+        files.append({"path": writer.put("v", ".i8", data), "count": len(rows)})
+    return {
+        "centroids": centroid_file,
+        "lists": files,
+        "nprobe": nprobe,
+        "recall": round(recall, 4),
+    }
+
+
+def _stats(vectors: np.ndarray) -> dict[str, Any]:
+    """Mean and low-rank covariance of the vectors: the dense z-score of any query vector.
+
+    mean(V·q) = μ·q and var(V·q) = qᵀΣq ≈ Σᵢ λᵢ(uᵢ·q)² + ρ(|q|² − Σᵢ(uᵢ·q)²), ρ the mean of
+    the eigenvalues left out.
+    """
+    v = np.asarray(vectors, dtype=np.float64)
+    if len(v) < 2:
+        dim = v.shape[1] if v.ndim == 2 else 0
+        return {"mean": [0.0] * dim, "vectors": [], "values": [], "rest": 0.0}
+    mu = v.mean(axis=0)
+    cov = np.cov(v, rowvar=False, bias=True)
+    values, vecs = np.linalg.eigh(cov)
+    order = np.argsort(values)[::-1]
+    values, vecs = values[order], vecs[:, order]
+    r = min(STATS_RANK, len(values))
+    rest = float(values[r:].mean()) if r < len(values) else 0.0
+    return {
+        "mean": [round(float(x), 5) for x in mu],
+        "vectors": [[round(float(x), 4) for x in vecs[:, i]] for i in range(r)],
+        "values": [float(x) for x in values[:r]],
+        "rest": rest,
+    }
+
+
+def export_shards(
+    records: Sequence[DirectiveRecord],
+    lexical: LexicalIndex,
+    lexicon: Mapping[str, str],
+    vectors: np.ndarray | None,
+    pages: Iterable[Page],
+    dest: Path,
+    *,
+    extra: Mapping[str, Any] | None = None,
+    queries: np.ndarray | None = None,
+) -> list[Path]:
+    """Write meta.json and the shards into ``dest``; return the files written.
+
+    ``vectors`` (None: a lexical-only site) give the IVF lists and the statistics, ``queries``
+    (query vectors) the number of lists to probe; ``extra`` goes into meta.json as it is (the
+    model's manifest, the fusion weight).
+    """
+    writer = _Writer(dest)
+    meta: dict[str, Any] = {
+        "format": SHARDS_FORMAT,
+        "count": len(records),
+        "bm25": {
+            "prefix_len": lexical.prefix_len,
+            "prefix_mark": PREFIX_MARK,
+            "prefix_weight": lexical.prefix_weight,
+        },
+        "terms": _term_shards(lexical, writer),
+        "lexicon": _lexicon_shards(lexicon, writer),
+        "records": _record_chunks(records, writer),
+        "pages": writer.put("p", ".bin", deflate(_json([[p.kind, p.title, p.url] for p in pages]))),
+    }
+    if vectors is not None and len(records):
+        v = np.asarray(vectors, dtype=np.float32)
+        meta["dim"] = int(v.shape[1])
+        meta["ivf"] = _ivf_files(v, writer, queries)
+        meta["stats"] = writer.put("g", ".bin", deflate(_json(_stats(v))))
+    meta.update(extra or {})
+    writer.written.append(atomic_write(dest / META_FILE, _json(meta)))
+    return writer.written
+
+
+def read_ivf(dest: Path, meta: Mapping[str, Any]) -> tuple[np.ndarray, list[tuple[Any, Any]]]:
+    """The centroids and lists as the page reads them (dequantised): for measurements."""
+    dim = int(meta["dim"])
+    ivf = meta["ivf"]
+    raw = (dest / ivf["centroids"]).read_bytes()
+    k = len(raw) // (4 + dim)
+    scales = np.frombuffer(raw[: 4 * k], dtype="<f4")
+    codes = np.frombuffer(raw[4 * k :], dtype=np.int8).reshape(k, dim)
+    centroids = dequantise(codes, scales)
+    lists = []
+    for entry in ivf["lists"]:
+        data = (dest / entry["path"]).read_bytes()
+        c = int(entry["count"])
+        rows = np.frombuffer(data[: 4 * c], dtype="<i4").astype(np.int64)
+        sc = np.frombuffer(data[4 * c : 8 * c], dtype="<f4")
+        vec = np.frombuffer(data[8 * c :], dtype=np.int8).reshape(c, dim)
+        lists.append((rows, dequantise(vec, sc)))
+    return centroids, lists
+
+
+__all__ = [
+    "META_FILE",
+    "SHARD_DIR",
+    "Page",
+    "build_ivf",
+    "deflate",
+    "export_shards",
+    "inflate",
+    "ivf_search",
+    "postings",
+    "read_ivf",
+]

@@ -1,0 +1,250 @@
+"""The header search's sharded data on the parity fixture's corpus (the five real resolutions).
+
+The shards are written from the fixture's index (tests/fixtures/parity/ranking.json) and read by
+the page's own reader, js/shards.js, in Node: BM25 from the term shards scores as LexicalIndex,
+the lemma shards give the lexicon's lemmas, the int8 IVF lists find the exhaustive top 10, and
+the sharded hybrid ranking returns the top 10 of the same fusion computed over every vector.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from avgust.browser.export import nav_pages, ungrouped
+from avgust.browser.shards import (
+    META_FILE,
+    Page,
+    build_ivf,
+    export_shards,
+    inflate,
+    ivf_search,
+    read_ivf,
+)
+from avgust.index.bm25 import LexicalIndex
+from avgust.index.records import DirectiveRecord
+from tests.support.project import FIXTURES, ROOT
+
+FIXTURE = FIXTURES / "parity" / "ranking.json"
+SHARDS_JS = (ROOT / "src" / "avgust" / "browser" / "js" / "shards.js").as_uri()
+
+# shards.js in Node: argv = module URL, folder, cases.json → per case lexical, dense, hybrid
+NODE_HARNESS = """
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+const [moduleUrl, folder, casesPath] = process.argv.slice(2);
+const { Shards } = await import(moduleUrl);
+const meta = JSON.parse(readFileSync(join(folder, "meta.json"), "utf8"));
+const shards = new Shards(meta, async (path) => new Uint8Array(readFileSync(join(folder, path))));
+const cases = JSON.parse(readFileSync(casesPath, "utf8"));
+const out = [];
+for (const c of cases) {
+  const vector = Float32Array.from(c.vector);
+  const lexical = await shards.lexical(c.query, false); // as LexicalIndex: no typo correction
+  const dense = await shards.dense(vector);
+  const top = [...dense].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 10);
+  const hybrid = await shards.hybrid(c.query, vector, 10, false);
+  const lemmas = await Promise.all(c.forms.map((f) => shards.lemma(f)));
+  out.push({
+    lexical: Object.fromEntries(lexical.scores),
+    dense: top.map(([r]) => r),
+    hybrid: hybrid.rows,
+    lemmas,
+  });
+}
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def _array(text: str, dtype: str, dim: int) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype=dtype).astype(np.float32).reshape(-1, dim)
+
+
+@pytest.fixture(scope="module")
+def fixture() -> dict[str, Any]:
+    return dict(json.loads(FIXTURE.read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="module")
+def lexical(fixture: dict[str, Any]) -> LexicalIndex:
+    return LexicalIndex.from_json(fixture["python"]["lexical"])
+
+
+@pytest.fixture(scope="module")
+def vectors(fixture: dict[str, Any]) -> np.ndarray:
+    return _array(fixture["vectors"], "<f2", fixture["dim"])
+
+
+@pytest.fixture(scope="module")
+def lexicon(fixture: dict[str, Any]) -> dict[str, str]:
+    return ungrouped(fixture["browser"]["lexical"]["lexicon"])
+
+
+@pytest.fixture(scope="module")
+def shards(
+    tmp_path_factory: pytest.TempPathFactory,
+    fixture: dict[str, Any],
+    lexical: LexicalIndex,
+    vectors: np.ndarray,
+    lexicon: dict[str, str],
+) -> Path:
+    out = tmp_path_factory.mktemp("shards")
+    records = [DirectiveRecord.from_json(r) for r in fixture["python"]["records"]]
+    pages = [Page("theme", "Наставничество", "temy/nastavnichestvo/")]
+    extra = {"lexical_weight": fixture["python"]["lexical_weight"]}
+    export_shards(records, lexical, lexicon, vectors, pages, out, extra=extra)
+    return out
+
+
+@pytest.fixture(scope="module")
+def node(
+    shards: Path, fixture: dict[str, Any], lexicon: dict[str, str], tmp_path: Any = None
+) -> Any:
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    forms = sorted(lexicon)[::50]
+    cases = [
+        {
+            "query": c["query"],
+            "vector": _array(c["vector"], "<f4", fixture["dim"])[0].tolist(),
+            "forms": forms,
+        }
+        for c in fixture["cases"]
+    ]
+    path = shards / "cases.json"
+    path.write_text(json.dumps(cases), encoding="utf-8")
+    harness = shards / "harness.mjs"
+    harness.write_text(NODE_HARNESS, encoding="utf-8")
+    done = subprocess.run(
+        ["node", str(harness), SHARDS_JS, str(shards), str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    return {"cases": cases, "out": json.loads(done.stdout), "forms": forms}
+
+
+def test_every_file_is_named_by_its_content_and_a_second_export_writes_the_same(
+    shards: Path,
+    fixture: dict[str, Any],
+    lexical: LexicalIndex,
+    vectors: np.ndarray,
+    lexicon: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    files = sorted(p for p in (shards / "s").iterdir())
+    assert files
+    for path in files:
+        digest = path.name.split("-", 1)[1].split(".", 1)[0]
+        assert hashlib.sha256(path.read_bytes()).hexdigest().startswith(digest), path
+    records = [DirectiveRecord.from_json(r) for r in fixture["python"]["records"]]
+    extra = {"lexical_weight": fixture["python"]["lexical_weight"]}
+    export_shards(records, lexical, lexicon, vectors, [], tmp_path, extra=extra)
+    again = sorted(p.name for p in (tmp_path / "s").iterdir() if not p.name.startswith("p-"))
+    assert again == [p.name for p in files if not p.name.startswith("p-")]
+
+
+def test_the_record_chunks_hold_every_record_in_order(
+    shards: Path, fixture: dict[str, Any]
+) -> None:
+    meta = json.loads((shards / META_FILE).read_text(encoding="utf-8"))
+    rows = [
+        r for f in meta["records"]["files"] for r in json.loads(inflate((shards / f).read_bytes()))
+    ]
+    assert [r["id"] for r in rows] == [r["id"] for r in fixture["python"]["records"]]
+    assert all(
+        len(json.loads(inflate((shards / f).read_bytes()))) <= meta["records"]["size"]
+        for f in meta["records"]["files"]
+    )
+
+
+def test_bm25_from_the_term_shards_scores_as_the_lexical_index(
+    node: dict[str, Any], lexical: LexicalIndex
+) -> None:
+    for case, out in zip(node["cases"], node["out"], strict=True):
+        expected = lexical.scores(case["query"])
+        got = np.zeros_like(expected)
+        for row, score in out["lexical"].items():
+            got[int(row)] = score
+        # weights are stored with three decimals
+        assert np.abs(got - expected).max() < 5e-3, case["query"]
+
+
+def test_the_lemma_shards_give_the_lexicon_s_lemmas(
+    node: dict[str, Any], lexicon: dict[str, str]
+) -> None:
+    for out in node["out"]:
+        assert out["lemmas"] == [lexicon[f] for f in node["forms"]]
+
+
+def test_the_int8_ivf_lists_find_the_exhaustive_top_10(
+    node: dict[str, Any], vectors: np.ndarray
+) -> None:
+    recalls = []
+    for case, out in zip(node["cases"], node["out"], strict=True):
+        q = np.asarray(case["vector"], dtype=np.float32)
+        exact = np.argsort(-(vectors @ q), kind="stable")[:10]
+        recalls.append(len(set(exact.tolist()) & set(out["dense"])) / 10)
+    assert np.mean(recalls) >= 0.95, recalls
+
+
+def test_the_python_twin_of_the_ivf_search_agrees_with_shards_js(
+    shards: Path, node: dict[str, Any]
+) -> None:
+    meta = json.loads((shards / META_FILE).read_text(encoding="utf-8"))
+    centroids, lists = read_ivf(shards, meta)
+    for case, out in zip(node["cases"], node["out"], strict=True):
+        rows, _ = ivf_search(
+            centroids, lists, np.asarray(case["vector"], np.float32), 10, meta["ivf"]["nprobe"]
+        )
+        assert len(set(rows.tolist()) & set(out["dense"])) >= 9
+
+
+def test_the_sharded_hybrid_ranking_returns_the_exhaustive_top_10(
+    node: dict[str, Any], lexical: LexicalIndex, vectors: np.ndarray, fixture: dict[str, Any]
+) -> None:
+    """The same fusion (z(dense) + w·z(BM25) over every directive) computed exhaustively."""
+    weight = fixture["python"]["lexical_weight"]
+    overlaps = []
+    for case, out in zip(node["cases"], node["out"], strict=True):
+        dense = vectors @ np.asarray(case["vector"], np.float32)
+        fused = (dense - dense.mean()) / dense.std()
+        bm25 = lexical.scores(case["query"]).astype(np.float64)
+        if bm25.std() > 1e-9:
+            fused += weight * (bm25 - bm25.mean()) / bm25.std()
+        exact = np.lexsort((np.arange(len(fused)), -fused))[:10]
+        overlaps.append(len(set(exact.tolist()) & set(out["hybrid"])) / 10)
+    assert np.mean(overlaps) >= 0.95, overlaps
+    assert min(overlaps) >= 0.8, overlaps
+
+
+def test_nprobe_is_chosen_for_the_recall_target_at_build_time(vectors: np.ndarray) -> None:
+    _, assign, members, nprobe, recall = build_ivf(vectors)
+    assert recall >= 0.97
+    assert sorted(np.concatenate(members).tolist()) == list(range(len(vectors)))
+    assert 1 <= nprobe <= len(members)
+    assert len(set(assign.tolist())) == len(members)
+
+
+def test_the_pages_come_from_the_navigation(tmp_path: Path) -> None:
+    nav = tmp_path / ".nav.yml"
+    nav.write_text(
+        "nav:\n- Главная: index.md\n- Темы:\n  - temy/index.md\n"
+        "  - Наставничество: temy/nastavnichestvo.md\n"
+        "- Районы:\n  - Мучкапский район: rajony/muchkapskij-rajon.md\n",
+        encoding="utf-8",
+    )
+    assert nav_pages(nav) == [
+        Page("theme", "Наставничество", "temy/nastavnichestvo/"),
+        Page("district", "Мучкапский район", "rajony/muchkapskij-rajon/"),
+    ]
+    assert nav_pages(tmp_path / "missing.yml") == []
