@@ -30,7 +30,7 @@ from avgust.site.corpus import Corpus
 from avgust.site.data import data_csv, data_page, data_records
 from avgust.site.markdown import check_markdown
 from avgust.site.nav import _content_title, navigation
-from avgust.site.pages.calendar import deadlines_page
+from avgust.site.pages.calendar import deadlines_pages
 from avgust.site.pages.home import home_page
 from avgust.site.pages.resolution import resolution_page
 from avgust.site.pages.taxonomy import (
@@ -100,13 +100,13 @@ def _write_all(c: Corpus, config: Config, out: Path, url: str | None) -> list[st
         files[c.district_path(district)] = district_page(c, district)
     for year in c.years:
         files[c.year_path(year)] = year_page(c, year)
-    generated = {
+    generated: dict[str, str | bytes] = {
         urls.HOME_PAGE: home_page(c),
         urls.RESOLUTIONS_INDEX: resolutions_index(c),
         urls.THEMES_INDEX: themes_index(c),
         urls.DISTRICTS_INDEX: districts_index(c),
         urls.YEARS_INDEX: years_index(c),
-        urls.DEADLINES_PAGE: deadlines_page(c),
+        **deadlines_pages(c, url),
         urls.DATA_PAGE: data_page(c),
     }
     for path in generated:
