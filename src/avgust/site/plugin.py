@@ -24,7 +24,7 @@ from mkdocs.utils import get_relative_url
 from avgust.browser.export import ASSETS, PAGE_FLAG, SCRIPT, STYLE
 from avgust.config import load_config
 from avgust.errors import AvgustError
-from avgust.site.social import add_social_meta, social_meta
+from avgust.site.social import add_social_meta, name_dialogs, social_meta
 from avgust.urls import NAV_FILE
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
@@ -51,7 +51,7 @@ class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             site_name=config.site_name,
             url=page.canonical_url if config.site_url else None,
         )
-        output = add_social_meta(output, meta, page.file.src_path)
+        output = name_dialogs(add_social_meta(output, meta, page.file.src_path))
         if not page.meta.get(PAGE_FLAG):
             return output
         style = html.escape(get_relative_url(f"{ASSETS}/{STYLE}", page.url), quote=True)

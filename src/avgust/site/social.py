@@ -8,6 +8,7 @@ description instead of a bare address. Everything put into an attribute is escap
 from __future__ import annotations
 
 import html
+import re
 
 from avgust.errors import AvgustError
 
@@ -42,6 +43,14 @@ def social_meta(
     )
 
 
+_UNNAMED_DIALOG = re.compile(r'role="dialog"(?![^>]*\baria-label)')
+
+
+def name_dialogs(output: str) -> str:
+    """Give the theme's search dialog (``role="dialog"`` without a name) its accessible name."""
+    return _UNNAMED_DIALOG.sub('role="dialog" aria-label="Поиск по сайту"', output)
+
+
 def add_social_meta(output: str, meta: str, page: str) -> str:
     """``output`` with ``meta`` before its ``</head>``."""
     if "</head>" not in output:
@@ -49,4 +58,4 @@ def add_social_meta(output: str, meta: str, page: str) -> str:
     return output.replace("</head>", meta + "</head>", 1)
 
 
-__all__ = ["add_social_meta", "social_meta"]
+__all__ = ["add_social_meta", "name_dialogs", "social_meta"]

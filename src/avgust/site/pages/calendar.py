@@ -257,10 +257,11 @@ def _feed_links(c: Corpus, page: str) -> list[str]:
         "Сроки в формате iCalendar (.ics): откройте файл на телефоне или подпишитесь на него в "
         "календаре — каждое поручение станет событием в день срока, со ссылкой на него.",
         "",
-        f"- [Все районы]({every}){{ .avg-ics }}",
+        f'- [Все районы]({every}){{ .avg-ics download="{urls.ALL_DEADLINES_FEED}.ics" }}',
     ]
     lines += [
-        f"- [{md_text(d)}]({md_link(page, urls.deadline_feed_path(slug))}){{ .avg-ics }}"
+        f"- [{md_text(d)}]({md_link(page, urls.deadline_feed_path(slug))})"
+        f'{{ .avg-ics download="{slug}.ics" }}'
         for d, slug in _feeds(c)
     ]
     lines.append("")
