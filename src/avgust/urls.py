@@ -28,7 +28,10 @@ RESOLUTIONS_INDEX = f"{RESOLUTION_PAGES}/index.md"
 THEMES_INDEX = f"{THEME_PAGES}/index.md"
 DISTRICTS_INDEX = f"{DISTRICT_PAGES}/index.md"
 YEARS_INDEX = f"{YEAR_PAGES}/index.md"
-DEADLINES_PAGE = "sroki.md"
+DEADLINES_PAGE = "sroki/index.md"
+DEADLINES_PAGES = "sroki"
+DEADLINE_FEEDS = f"{DEADLINES_PAGES}/ics"
+ALL_DEADLINES_FEED = "vse"
 DATA_PAGE = "dannye.md"
 DIRECTIVES_JSON = f"{DATA_FILES}/directives.json"
 DIRECTIVES_CSV = f"{DATA_FILES}/directives.csv"
@@ -98,6 +101,20 @@ def district_data_path(page_slug: str) -> str:
     return f"{DISTRICT_DATA}/{page_slug}.json"
 
 
+def deadlines_path(year: int | None, part: int = 1) -> str:
+    """A page of the calendar: ``sroki/2020-21.md`` (its 2nd page ``sroki/2020-21-2.md``).
+
+    ``year`` is the first year of the academic year; None for deadlines without any date.
+    """
+    name = f"{year}-{(year + 1) % 100:02d}" if year is not None else "bez-daty"
+    return f"{DEADLINES_PAGES}/{name}{'' if part == 1 else f'-{part}'}.md"
+
+
+def deadline_feed_path(name: str) -> str:
+    """An iCalendar feed: ``sroki/ics/<name>.ics`` (a district's page slug, or ``vse``)."""
+    return f"{DEADLINE_FEEDS}/{name}.ics"
+
+
 def source_path(slug: str, suffix: str) -> str:
     """The copy of a source document: ``sources/<slug><suffix>``."""
     return f"{SOURCE_FILES}/{slug}{suffix}"
@@ -128,6 +145,7 @@ def html_link(from_page: str, to_page: str) -> str:
 
 
 __all__ = [
+    "ALL_DEADLINES_FEED",
     "COLLECTION_ASSETS",
     "COLLECTION_PAGE",
     "COMPARE_PAGE",
@@ -135,6 +153,8 @@ __all__ = [
     "DATA_FILES",
     "DATA_PAGE",
     "DEADLINES_PAGE",
+    "DEADLINES_PAGES",
+    "DEADLINE_FEEDS",
     "DIRECTIVES_CSV",
     "DIRECTIVES_JSON",
     "DISTRICTS_INDEX",
@@ -154,6 +174,8 @@ __all__ = [
     "THEME_PAGES",
     "YEARS_INDEX",
     "YEAR_PAGES",
+    "deadline_feed_path",
+    "deadlines_path",
     "directive_url",
     "district_data_path",
     "district_path",

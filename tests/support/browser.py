@@ -56,11 +56,14 @@ def serving(site: Path) -> Iterator[str]:
 class Tab:
     """A page that may only talk to 127.0.0.1; every other request is blocked and kept."""
 
-    def __init__(self, browser: Any, base: str, width: int = 1280, height: int = 900) -> None:
+    def __init__(
+        self, browser: Any, base: str, width: int = 1280, height: int = 900, **options: Any
+    ) -> None:
+        """``options`` go to ``browser.new_context`` (permissions, bypass_csp, …)."""
         self.base = base
         self.blocked: list[str] = []
         self.dialogs: list[str] = []
-        self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.context = browser.new_context(viewport={"width": width, "height": height}, **options)
         self.page = self.context.new_page()
         self.page.route("**/*", self._route)
         self.page.on("dialog", self._dialog)

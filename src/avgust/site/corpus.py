@@ -21,7 +21,7 @@ CONTENT_DIR = "content"
 UNKNOWN_DISTRICT_LABEL = "Район не указан"
 _ANCHOR = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 # The ids a resolution page gives its own headings; a directive anchor must differ.
-_PAGE_IDS = re.compile(r"^(vvodnaya-chast|porucheniya|razdel-\d+|adresat-\d+)$")
+_PAGE_IDS = re.compile(r"^(vvodnaya-chast|porucheniya|o-dokumente|razdel-\d+|adresat-\d+)$")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 #: The longest page file name made from a district or theme name (before ".md", "-2").
 MAX_SLUG_CHARS = 80

@@ -13,6 +13,7 @@ import yaml
 from avgust import urls
 from avgust.site.corpus import Corpus
 from avgust.site.markdown import plain_title
+from avgust.site.pages.calendar import calendar_nav
 
 NAV_SECTION_PAGES = 30
 """A section with more pages than this lists only its index page: every page carries the
@@ -36,7 +37,7 @@ def navigation(c: Corpus, content: Sequence[tuple[str, str]]) -> list[Any]:
         section("Темы", urls.THEMES_INDEX, ((t.name, c.theme_path(t.slug)) for t in c.themes)),
         section("Районы", urls.DISTRICTS_INDEX, ((d, c.district_path(d)) for d in c.districts)),
         section("Годы", urls.YEARS_INDEX, ((f"{y} год", c.year_path(y)) for y in c.years)),
-        {"Сроки": urls.DEADLINES_PAGE},
+        section("Сроки", urls.DEADLINES_PAGE, calendar_nav(c)),
         {"Открытые данные": urls.DATA_PAGE},
     ]
     return nav + _content_nav(content)

@@ -2,13 +2,16 @@
 
 ``on_config``: the navigation that :func:`avgust.site.write.write_pages` left in
 ``docs/.nav.yml`` (MkDocs itself skips dot files) and the site URL of the avgust
-configuration. ``on_post_page`` (and ``on_post_template`` for 404.html): the header search box,
-its script and style on every page, and the full search's script on the page whose front
-matter says ``semantic_search: true``.
+configuration. ``on_post_build``: no sitemap.xml when there is no site URL (MkDocs
+would write one without entries). ``on_post_page`` (and ``on_post_template`` for 404.html):
+the header search box, its script and style on every page, the full search's script on the
+page whose front matter says ``semantic_search: true``, and on every page the Open Graph /
+Twitter link-preview tags (:mod:`avgust.site.social`).
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,7 +25,11 @@ from mkdocs.utils import get_relative_url
 from avgust.browser.export import PAGE_FLAG, with_header_search
 from avgust.config import load_config
 from avgust.errors import AvgustError
+from avgust.site.social import add_social_meta, name_dialogs, social_meta
 from avgust.urls import NAV_FILE
+
+log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+SITEMAP_FILES = ("sitemap.xml", "sitemap.xml.gz")
 
 
 class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
@@ -43,6 +50,13 @@ class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         return config
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        meta = social_meta(
+            title=page.title or config.site_name,
+            description=str(page.meta.get("description") or config.site_description or ""),
+            site_name=config.site_name,
+            url=page.canonical_url if config.site_url else None,
+        )
+        output = name_dialogs(add_social_meta(output, meta, page.file.src_path))
         if "</head>" not in output or "</body>" not in output:
             raise AvgustError("the page has no </head> or </body>", page.file.src_path)
         return with_header_search(
@@ -59,6 +73,15 @@ class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         # the 404 page is served at any address: links from the site's root path
         root = urlsplit(config.site_url or "/").path.rstrip("/") + "/"
         return with_header_search(output_content, lambda path: root + path, page_script=False)
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        # Without a site URL MkDocs writes a sitemap without a single <url>: no sitemap then.
+        if config.site_url:
+            return
+        site = Path(config.site_dir)
+        for name in SITEMAP_FILES:
+            (site / name).unlink(missing_ok=True)
+        log.info("no site URL (AVGUST_SITE_URL or avgust.toml [site].url): sitemap.xml skipped")
 
 
 __all__ = ["AvgustPlugin"]

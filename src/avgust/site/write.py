@@ -39,7 +39,7 @@ from avgust.site.corpus import Corpus
 from avgust.site.data import data_csv, data_page, data_records
 from avgust.site.markdown import check_markdown
 from avgust.site.nav import _content_title, navigation, not_in_nav
-from avgust.site.pages.calendar import deadlines_page
+from avgust.site.pages.calendar import deadlines_pages
 from avgust.site.pages.compare import Continuity, compare_files
 from avgust.site.pages.home import home_page
 from avgust.site.pages.resolution import resolution_page
@@ -114,13 +114,13 @@ def _write_all(
         files[c.district_path(district)] = district_page(c, district)
     for year in c.years:
         files.update(year_pages(c, year))
-    generated = {
+    generated: dict[str, str | bytes] = {
         urls.HOME_PAGE: home_page(c),
         urls.RESOLUTIONS_INDEX: resolutions_index(c),
         urls.THEMES_INDEX: themes_index(c),
         **districts_index_pages(c),
         urls.YEARS_INDEX: years_index(c),
-        urls.DEADLINES_PAGE: deadlines_page(c),
+        **deadlines_pages(c, url),
         urls.DATA_PAGE: data_page(c),
     }
     for path in generated:

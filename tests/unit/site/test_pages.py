@@ -107,7 +107,8 @@ GOLDEN_FILES = {
     "theme.md": "temy/nastavnichestvo.md",
     "district.md": "rajony/muchkapskij-rajon.md",
     "year.md": "gody/2021.md",
-    "deadlines.md": "sroki.md",
+    "deadlines.md": "sroki/index.md",
+    "deadlines-year.md": "sroki/2020-21.md",
     "nav.yml": NAV_FILE,
 }
 
@@ -129,7 +130,13 @@ def test_every_resolution_theme_district_and_year_has_a_page(
         assert (docs / "gody" / f"{res.year}.md").is_file()
     assert {p.stem for p in (docs / "temy").glob("*.md")} == {t.slug for t in themes} | {"index"}
     assert len(list((docs / "rajony").glob("*.md"))) == len({r.district for r in resolutions}) + 1
-    for page in ("index.md", "sroki.md", "dannye.md", "proekt/index.md", "proekt/kak-dobavit.md"):
+    for page in (
+        "index.md",
+        "sroki/index.md",
+        "dannye.md",
+        "proekt/index.md",
+        "proekt/kak-dobavit.md",
+    ):
         assert (docs / page).is_file(), page
     assert (docs / "assets" / "avgust.css").is_file()
 
@@ -163,7 +170,7 @@ def test_a_resolution_page_has_facts_sections_and_directives_by_addressee(
     assert "- **Дата:** [26 августа 2020](../gody/2020.md)" in text
     assert "- **Учебный год:** 2020/21" in text
     assert f"(../sources/{res.slug}.txt)" in text
-    assert "## Вводная часть {#vvodnaya-chast}" in text
+    assert '<details class="avg-intro" id="vvodnaya-chast" markdown>' in text
     # every directive once, at its anchor, in the order of its addressee group
     for directive in res.directives:
         assert text.count(f'id="{directive.anchor}"') == 1, directive.anchor
@@ -208,12 +215,14 @@ def test_every_relative_link_in_the_markdown_reaches_a_file(docs: Path) -> None:
 
 
 def test_the_deadlines_page_puts_each_dated_directive_in_its_month(docs: Path) -> None:
-    text = _page(docs, "sroki.md")
+    text = _page(docs, "sroki/2020-21.md")
     october = text.split("### Октябрь 2020 (", 1)[1].split("\n### ", 1)[0]
-    assert "- **до 10 октября 2020** · [Мучкапский район, 2020, п. 2.2]" in october
-    assert "## 2020/21 учебный год (" in text
+    assert "- **до 10 октября 2020**{ .avg-cal-due" in october
+    assert " · [Мучкапский район, 2020, п. 2.2]" in october
+    assert "# Сроки: 2020/21 учебный год" in text
     assert "### В течение учебного года (" in text
-    months = re.findall(r"^### (\w+) (\d{4}) \(\d+\) \{#m-(\d{4})-(\d\d)\}$", text, re.M)
+    every_year = "\n".join(p.read_text("utf-8") for p in (docs / "sroki").glob("20*.md"))
+    months = re.findall(r"^### (\w+) (\d{4}) \(\d+\) \{#m-(\d{4})-(\d\d)\}$", every_year, re.M)
     assert len(months) >= 10
     assert all(year == id_year for _, year, id_year, _ in months)
 
@@ -306,7 +315,7 @@ def test_hostile_document_text_stays_plain_text_in_the_markdown(tmp_path: Path) 
     config = _config(tmp_path)
     write_pages([resolution], themes, {}, config)
     parser = MarkdownIt("commonmark", {"html": True}).enable("table")
-    for rel in ("resheniya/2022-hostile.md", "temy/nastavnichestvo.md", "sroki.md"):
+    for rel in ("resheniya/2022-hostile.md", "temy/nastavnichestvo.md", "sroki/index.md"):
         source = (config.docs_dir / rel).read_text("utf-8")
         tokens = list(parser.parse(source))
         inline = [c for t in tokens for c in (t.children or [])]
@@ -316,7 +325,7 @@ def test_hostile_document_text_stays_plain_text_in_the_markdown(tmp_path: Path) 
         assert not [h for h in hrefs if "javascript" in h or "evil" in h], rel
         assert not [c for c in inline if c.type == "image"], rel
         text = " ".join(c.content for c in inline if c.type == "text")
-        assert "<script>alert(1)</script>" in text or rel == "sroki.md", rel
+        assert "<script>alert(1)</script>" in text or rel == "sroki/index.md", rel
     page = (config.docs_dir / "resheniya" / "2022-hostile.md").read_text("utf-8")
     rendered = html.unescape(page)
     for fragment in HOSTILE:

@@ -1,77 +1,404 @@
-"""The deadlines calendar: directives by month of the academic year."""
+"""The deadlines calendar: directives by month, one set of pages per academic year, and .ics feeds.
+
+Each academic year has its own page (``sroki/2020-21.md``), split into further pages of
+at most :data:`PAGE_ENTRIES` entries, so no page grows with the number of years or past
+a fixed size; the calendar's index page shows the latest year. The academic year of a
+deadline is :mod:`avgust.ru.calendar`'s rule. Every entry carries its district,
+addressees and month as data attributes, which the filter form (shown by the site
+script, content/assets/avgust.js) uses; without JavaScript all entries are shown.
+
+The iCalendar feeds (RFC 5545, written by the ``icalendar`` package) have one all-day
+event per directive with a dated deadline, on the deadline's last day, with a UID
+that stays the same for the directive across builds: one feed per district and one
+for all.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import icalendar
 
 from avgust import urls
-from avgust.records import DeadlineKind
+from avgust.records import DeadlineKind, Resolution
 from avgust.ru.calendar import (
     academic_year_label,
     academic_year_of_day,
     academic_year_of_resolution,
 )
-from avgust.ru.format import month_name, plural
-from avgust.site.corpus import Corpus, Item
+from avgust.ru.format import format_deadline, month_name, plural
+from avgust.site.corpus import Corpus, Item, excerpt
+from avgust.site.markdown import html_text, md_text
 from avgust.site.pages.common import directive_line, front_matter
+from avgust.site.pages.resolution import NO_DEADLINES, citation
+from avgust.urls import md_link
+from avgust.util.text import squash
+
+PAGE_ENTRIES = 400
+"""The most entries one calendar page lists; a longer academic year gets more pages."""
 
 _ONGOING = {DeadlineKind.PERMANENT, DeadlineKind.RECURRING, DeadlineKind.OTHER}
+_PRODID = "-//avgust//Календарь сроков//RU"
 
 
-def deadlines_page(c: Corpus) -> str:
-    page = urls.DEADLINES_PAGE
-    by_month: dict[int, dict[tuple[int, int], list[Item]]] = defaultdict(lambda: defaultdict(list))
-    whole_year: dict[int, list[Item]] = defaultdict(list)
-    ongoing: list[Item] = []
-    unread: list[Item] = []
+@dataclass
+class _Block:
+    """A heading of the calendar and its entries: a month, "в течение года", "постоянно"."""
+
+    anchor: str
+    title: str
+    month: str = ""  # "2020-10" for a month's block
+    items: list[Item] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Page:
+    path: str
+    year: int | None
+    part: int
+    blocks: tuple[_Block, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(len(b.items) for b in self.blocks)
+
+
+def _year_of(item: Item) -> int | None:
+    date = item.resolution.date
+    return academic_year_of_resolution(date) if date else None
+
+
+def _years(c: Corpus) -> dict[int | None, list[_Block]]:
+    """Each academic year's blocks in reading order (the newest year first)."""
+    months: dict[int | None, dict[str, _Block]] = defaultdict(dict)
+    whole: dict[int | None, list[Item]] = defaultdict(list)
+    ongoing: dict[int | None, list[Item]] = defaultdict(list)
+    unread: dict[int | None, list[Item]] = defaultdict(list)
     for item in c.items:
         deadline = item.directive.deadline
         if deadline.kind is DeadlineKind.NONE:
             continue
         if deadline.kind in _ONGOING:
-            ongoing.append(item)
+            ongoing[_year_of(item)].append(item)
         elif deadline.kind is DeadlineKind.ACADEMIC_YEAR and deadline.start:
-            whole_year[academic_year_of_day(deadline.start)].append(item)
+            whole[academic_year_of_day(deadline.start)].append(item)
         elif deadline.kind is DeadlineKind.DURING_YEAR and item.resolution.date:
-            whole_year[academic_year_of_resolution(item.resolution.date)].append(item)
+            whole[_year_of(item)].append(item)
         elif deadline.end:
-            day = deadline.end
-            by_month[academic_year_of_day(day)][(int(day[:4]), int(day[5:7]))].append(item)
+            key = deadline.end[:7]
+            block = months[academic_year_of_day(deadline.end)].setdefault(
+                key,
+                _Block(f"m-{key}", month_name(int(key[:4]), int(key[5:7])), key),
+            )
+            block.items.append(item)
         else:
-            unread.append(item)
+            unread[_year_of(item)].append(item)
+    years: dict[int | None, list[_Block]] = {}
+    keys = set(months) | set(whole) | set(ongoing) | set(unread)
+    for year in sorted(keys, key=lambda y: -1 if y is None else y, reverse=True):
+        blocks = [months[year][k] for k in sorted(months[year])]
+        for block in blocks:
+            block.items.sort(
+                key=lambda i: (i.directive.deadline.end or "", c.labels[i.resolution.slug])
+            )
+        if whole[year]:
+            blocks.append(_Block(f"w-{year}", "В течение учебного года", items=whole[year]))
+        if ongoing[year]:
+            blocks.append(_Block(f"postoyanno-{year}", "Постоянно и ежегодно", items=ongoing[year]))
+        if unread[year]:
+            blocks.append(
+                _Block(f"ne-raspoznan-{year}", "Срок записан, но не распознан", items=unread[year])
+            )
+        years[year] = blocks
+    return years
+
+
+def _paginate(year: int | None, blocks: Sequence[_Block]) -> list[_Page]:
+    """The year's blocks cut into pages of at most PAGE_ENTRIES entries (a block may continue)."""
+    pages: list[list[_Block]] = [[]]
+    room = PAGE_ENTRIES
+    for block in blocks:
+        items = list(block.items)
+        first = True
+        while items:
+            if room == 0:
+                pages.append([])
+                room = PAGE_ENTRIES
+            take, items = items[:room], items[room:]
+            title = block.title if first else f"{block.title} (продолжение)"
+            anchor = block.anchor if first else f"{block.anchor}-{len(pages)}"
+            pages[-1].append(_Block(anchor, title, block.month, take))
+            room -= len(take)
+            first = False
+    return [
+        _Page(urls.deadlines_path(year, n), year, n, tuple(b)) for n, b in enumerate(pages, 1) if b
+    ]
+
+
+def calendar_pages(c: Corpus) -> list[_Page]:
+    """Every page of the calendar but its index, the newest academic year first."""
+    return [page for year, blocks in _years(c).items() for page in _paginate(year, blocks)]
+
+
+def _year_title(year: int | None) -> str:
+    return f"{academic_year_label(year)} учебный год" if year is not None else "Без даты"
+
+
+def _page_title(page: _Page) -> str:
+    title = _year_title(page.year)
+    return title if page.part == 1 else f"{title}, страница {page.part}"
+
+
+def calendar_nav(c: Corpus) -> list[tuple[str, str]]:
+    """(title, path) of the calendar's pages for the navigation."""
+    return [(_page_title(p), p.path) for p in calendar_pages(c)]
+
+
+def deadlines_pages(c: Corpus, site_url: str | None) -> dict[str, str | bytes]:
+    """The calendar's pages and its .ics feeds, by their docs/ path."""
+    pages = calendar_pages(c)
+    out: dict[str, str | bytes] = {urls.DEADLINES_PAGE: _index_page(c, pages)}
+    for page in pages:
+        same_year = [p for p in pages if p.year == page.year]
+        out[page.path] = _calendar_page(c, page, same_year)
+    feeds = _feeds(c)
+    out[urls.deadline_feed_path(urls.ALL_DEADLINES_FEED)] = ical_feed(
+        c, c.items, "Сроки поручений: все районы", site_url
+    )
+    for district, slug in feeds:
+        items = [i for i in c.items if c.district(i.resolution) == district]
+        out[urls.deadline_feed_path(slug)] = ical_feed(
+            c, items, f"Сроки поручений: {district}", site_url
+        )
+    return out
+
+
+def _feeds(c: Corpus) -> list[tuple[str, str]]:
+    return [(d, c.district_page[d]) for d in c.districts]
+
+
+def _index_page(c: Corpus, pages: Sequence[_Page]) -> str:
+    page = urls.DEADLINES_PAGE
     lines = [
         front_matter("Календарь сроков", "Что нужно сделать к какому месяцу учебного года"),
         "# Календарь сроков",
         "",
-        "Поручения по месяцу, к которому их нужно выполнить, — в пределах учебного года "
-        "(с сентября по август). Поручение со сроком «до 10 октября» стоит в октябре.",
+        "Поручения по месяцу срока, учебный год — с сентября по август: "
+        "«до 10 октября» стоит в октябре.",
         "{: .avg-lead }",
         "",
     ]
-    for start in sorted(set(by_month) | set(whole_year), reverse=True):
-        total = sum(len(v) for v in by_month[start].values()) + len(whole_year[start])
+    if pages:
+        latest = _current(c, pages)
+        others = [p for p in pages if p is not latest]
+        jumps = [f"[{md_text(_page_title(p))}]({md_link(page, p.path)})" for p in others]
+        jumps.append("[календари .ics](#ics)")
+        lines += ["Другие годы: " + " · ".join(jumps), "{: .avg-jumps }", ""]
+        lines += [f"## {md_text(_year_title(latest.year))} {{#tekushchij}}", ""]
+        lines += _body(c, page, latest)
+    lines += _year_links(c, page, pages, None)
+    lines += _feed_links(c, page)
+    undated = _without_deadlines(c)
+    if undated:
+        lines += [f"## Решения без сроков ({len(undated)}) {{#bez-srokov}}", ""]
         lines += [
-            f"## {academic_year_label(start)} учебный год ({total}) {{#y-{start}}}",
-            "",
+            f"- [{md_text(c.labels[r.slug])}]({md_link(page, c.resolution_path(r))}) — "
+            f"{NO_DEADLINES}"
+            for r in undated
         ]
-        for (year, month), items in sorted(by_month[start].items()):
-            lines += [f"### {month_name(year, month)} ({len(items)}) {{#m-{year}-{month:02d}}}", ""]
-            items.sort(key=lambda i: (i.directive.deadline.end or "", c.labels[i.resolution.slug]))
-            lines += [directive_line(c, i, page, calendar=True) for i in items]
-            lines.append("")
-        if whole_year[start]:
-            lines += [f"### В течение учебного года ({len(whole_year[start])}) {{#w-{start}}}", ""]
-            lines += [directive_line(c, i, page, calendar=True) for i in whole_year[start]]
-            lines.append("")
-    if ongoing:
-        lines += [f"## Постоянно и ежегодно ({len(ongoing)}) {{#postoyanno}}", ""]
-        lines += [directive_line(c, i, page, calendar=True) for i in ongoing]
-        lines.append("")
-    if unread:
-        lines += [f"## Срок записан, но не распознан ({len(unread)}) {{#ne-raspoznan}}", ""]
-        lines += [directive_line(c, i, page, calendar=True) for i in unread]
         lines.append("")
     none = sum(1 for i in c.items if i.directive.deadline.kind is DeadlineKind.NONE)
     if none:
         lines += [f"Ещё {plural(none, 'поручение', 'поручения', 'поручений')} без срока.", ""]
     return "\n".join(lines)
+
+
+def _current(c: Corpus, pages: Sequence[_Page]) -> _Page:
+    """The first page of the year the newest resolution plans (else of the newest year)."""
+    planned = [academic_year_of_resolution(r.date) for r in c.resolutions if r.date]
+    year = max(planned) if planned else None
+    return next((p for p in pages if p.year == year and p.part == 1), pages[0])
+
+
+def _without_deadlines(c: Corpus) -> list[Resolution]:
+    return [
+        r
+        for r in c.resolutions
+        if r.directives and not any(format_deadline(d.deadline) for d in r.directives)
+    ]
+
+
+def _year_links(c: Corpus, page: str, pages: Sequence[_Page], here: _Page | None) -> list[str]:
+    by_year: dict[int | None, list[_Page]] = defaultdict(list)
+    for p in pages:
+        by_year[p.year].append(p)
+    lines = ["## Учебные годы {#gody}" if here is None else "**Учебные годы:**", ""]
+    for year, parts in by_year.items():
+        total = sum(p.count for p in parts)
+        links = ", ".join(
+            f"[{'страница ' + str(p.part) if len(parts) > 1 else md_text(_year_title(year))}]"
+            f"({md_link(page, p.path)})"
+            for p in parts
+        )
+        label = md_text(_year_title(year)) + ": " if len(parts) > 1 else ""
+        lines.append(f"- {label}{links} — {plural(total, 'поручение', 'поручения', 'поручений')}")
+    lines.append("")
+    return lines
+
+
+def _feed_links(c: Corpus, page: str) -> list[str]:
+    every = md_link(page, urls.deadline_feed_path(urls.ALL_DEADLINES_FEED))
+    lines = [
+        "## Календарь в телефон {#ics}",
+        "",
+        "Сроки в формате iCalendar (.ics): откройте файл на телефоне или подпишитесь на него в "
+        "календаре — каждое поручение станет событием в день срока, со ссылкой на него.",
+        "",
+        f'- [Все районы]({every}){{ .avg-ics download="{urls.ALL_DEADLINES_FEED}.ics" }}',
+    ]
+    lines += [
+        f"- [{md_text(d)}]({md_link(page, urls.deadline_feed_path(slug))})"
+        f'{{ .avg-ics download="{slug}.ics" }}'
+        for d, slug in _feeds(c)
+    ]
+    lines.append("")
+    return lines
+
+
+def _calendar_page(c: Corpus, page: _Page, same_year: Sequence[_Page]) -> str:
+    title = _page_title(page)
+    lines = [
+        front_matter(f"Сроки: {title}", f"Календарь сроков поручений: {title}"),
+        f"# Сроки: {md_text(title)}",
+        "",
+        f"[Все учебные годы и календари .ics]({md_link(page.path, urls.DEADLINES_PAGE)})",
+        "",
+    ]
+    if len(same_year) > 1:
+        lines += [
+            "Страницы этого года: "
+            + " · ".join(
+                f"**{p.part}**" if p is page else f"[{p.part}]({md_link(page.path, p.path)})"
+                for p in same_year
+            ),
+            "",
+        ]
+    lines += _body(c, page.path, page)
+    return "\n".join(lines)
+
+
+def _body(c: Corpus, here: str, page: _Page) -> list[str]:
+    """The page's blocks; each entry's deadline carries its district, addressees and month.
+
+    The filter form is raw HTML with no document text in it: the script fills its
+    district and addressee choices from the hidden Markdown key lists below it.
+    """
+    districts = sorted({c.district(i.resolution) for b in page.blocks for i in b.items})
+    addressees = sorted(
+        {
+            squash(a).rstrip(" :")
+            for b in page.blocks
+            for i in b.items
+            for a in i.directive.addressees
+            if a.strip()
+        }
+    )
+    district_key = {d: str(n) for n, d in enumerate(districts, 1)}
+    addressee_key = {a: str(n) for n, a in enumerate(addressees, 1)}
+    months = [(b.month, b.title) for b in page.blocks if b.month]
+    lines = [_filter_form(months), "", '<div class="avg-cal-keys" hidden markdown>', ""]
+    lines += [f'*{md_text(d)}*{{ data-district="{district_key[d]}" }}' for d in districts]
+    lines += [""]
+    lines += [f'*{md_text(a)}*{{ data-addressee="{addressee_key[a]}" }}' for a in addressees]
+    lines += ["", "</div>", ""]
+    for block in page.blocks:
+        lines += [
+            '<div class="avg-cal-block" markdown>',
+            "",
+            f"### {md_text(block.title)} ({len(block.items)}) {{#{block.anchor}}}",
+            "",
+        ]
+        for item in block.items:
+            keys = " ".join(
+                dict.fromkeys(
+                    addressee_key[squash(a).rstrip(" :")]
+                    for a in item.directive.addressees
+                    if a.strip()
+                )
+            )
+            attrs = (
+                f'.avg-cal-due data-district="{district_key[c.district(item.resolution)]}"'
+                f' data-addressees="{keys}" data-month="{block.month}"'
+            )
+            lines.append(directive_line(c, item, here, calendar=True, due_attrs=attrs))
+        lines += ["", "</div>", ""]
+    return lines
+
+
+def _filter_form(months: Sequence[tuple[str, str]]) -> str:
+    def select(name: str, label: str, everyone: str, options: Sequence[tuple[str, str]]) -> str:
+        opts = f'<option value="">{everyone}</option>' + "".join(
+            f'<option value="{html_text(value)}">{html_text(text)}</option>'
+            for value, text in options
+        )
+        return f'<label>{label}<select name="{name}">{opts}</select></label>'
+
+    return (
+        '<form class="avg-cal-filter" role="search" aria-label="Фильтр сроков" hidden>'
+        + select("district", "Район", "Все районы", ())
+        + select("addressee", "Кому", "Всем адресатам", ())
+        + select("month", "Месяц", "Все месяцы", months)
+        + '<button type="button" class="avg-cal-now">Этот месяц</button>'
+        + '<button type="button" class="avg-cal-all">Сбросить</button>'
+        + '<output class="avg-cal-count" aria-live="polite"></output>'
+        + "</form>"
+    )
+
+
+def ical_feed(c: Corpus, items: Sequence[Item], name: str, site_url: str | None) -> bytes:
+    """An RFC 5545 calendar: one all-day event per directive with a dated deadline."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", _PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    for item in items:
+        deadline = item.directive.deadline
+        if deadline.kind in _ONGOING or not deadline.end:
+            continue
+        day = dt.date.fromisoformat(deadline.end)
+        link = urls.directive_url(item.resolution.slug, item.directive.anchor)
+        url = site_url.rstrip("/") + "/" + link if site_url else None
+        cite = citation(c, item.resolution)
+        number = f"п. {item.directive.number}" if item.directive.number else "поручение"
+        event = icalendar.Event()
+        event.add("uid", f"{item.resolution.slug}.{item.directive.anchor}@avgust")
+        event.add("dtstamp", _stamp(item.resolution))
+        event.add("dtstart", day)
+        event.add("dtend", day + dt.timedelta(days=1))
+        event.add(
+            "summary",
+            f"{c.labels[item.resolution.slug]}, {number}: {excerpt(item.directive.text, 12)}",
+        )
+        event.add(
+            "description",
+            f"{squash(item.directive.text)}\n— {cite}, {number}\nСрок: {format_deadline(deadline)}"
+            + f"\n{url or link}",
+        )
+        if url:
+            event.add("url", url)
+        event.add("transp", "TRANSPARENT")
+        cal.add_component(event)
+    return bytes(cal.to_ical())
+
+
+def _stamp(res: Resolution) -> dt.datetime:
+    """DTSTAMP from the document, not the clock, so a rebuild writes the same feed."""
+    day = dt.date.fromisoformat(res.date) if res.date else dt.date(2000, 1, 1)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+__all__ = ["PAGE_ENTRIES", "calendar_nav", "calendar_pages", "deadlines_pages", "ical_feed"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -25,6 +26,14 @@ def front_matter(title: str, description: str = "", hide: Iterable[str] = ()) ->
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n"
 
 
+_PLACE_WORDS = re.compile(r"\b(район|округ|город|г\.|поселение|область|край)", re.IGNORECASE)
+
+
+def district_title(district: str) -> str:
+    """A district page's title: its name, with "район" only if the name does not say what it is."""
+    return district if _PLACE_WORDS.search(district) else f"{district} — район"
+
+
 def kind_label(res: Resolution) -> str:
     return squash(res.kind).capitalize() if res.kind.strip() else "Решение"
 
@@ -44,10 +53,13 @@ def safe_url(url: str | None) -> str | None:
     return quote(url.strip(), safe=":/?#@!$&*+,;=%~-._")
 
 
-def directive_line(c: Corpus, item: Item, page: str, calendar: bool = False) -> str:
+def directive_line(
+    c: Corpus, item: Item, page: str, calendar: bool = False, due_attrs: str = ""
+) -> str:
     """A directive as one list item: its number (a link to it), text and deadline.
 
-    In the calendar the deadline comes first and the link names district and year.
+    In the calendar the deadline comes first (with ``due_attrs`` as its attr_list, if
+    given) and the link names district and year.
     """
     target = md_link(page, c.resolution_path(item.resolution), item.directive.anchor)
     number = item.directive.number
@@ -55,7 +67,8 @@ def directive_line(c: Corpus, item: Item, page: str, calendar: bool = False) -> 
     text = md_text(item.directive.text)
     if calendar:
         link = f"[{md_text(c.directive_label(item))}]({target}){_collectable(item)}"
-        return f"- **{md_text(deadline) or 'срок не указан'}** · {link}: {text}"
+        due = f"{{ {due_attrs} }}" if due_attrs else ""
+        return f"- **{md_text(deadline) or 'срок не указан'}**{due} · {link}: {text}"
     link = f"[{md_text('п. ' + number) if number else 'к поручению'}]({target}){_collectable(item)}"
     return f"- {link}: {text} — *срок: {md_text(deadline)}*" if deadline else f"- {link}: {text}"
 

@@ -23,6 +23,7 @@ from avgust.site.markdown import md_paragraphs, md_text
 from avgust.site.pages.chart import theme_chart
 from avgust.site.pages.common import (
     directive_line,
+    district_title,
     front_matter,
     kind_label,
     resolution_item,
@@ -234,7 +235,7 @@ def district_page(c: Corpus, district: str) -> str:
     resolutions = c.in_district(district)
     count = sum(len(r.directives) for r in resolutions)
     region = c.region(district)
-    lines = [front_matter(f"{district} — район"), f"# {md_text(district)}", ""]
+    lines = [front_matter(district_title(district)), f"# {md_text(district)}", ""]
     facts = [md_text(region)] if region else []
     facts += [
         plural(len(resolutions), "документ", "документа", "документов"),
