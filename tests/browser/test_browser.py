@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, Tab, serving
-from tests.support.sitebuild import BuiltSite, hostile_site, real_site
+from tests.support.browser import NO_CHROMIUM, Tab, serving
+from tests.support.sitebuild import BuiltSite, hostile_site
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,25 +26,10 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, BuiltSite]]:
-    built = real_site(tmp_path_factory)
-    with serving(built.site) as base:
-        yield base, built
-
-
-@pytest.fixture(scope="module")
 def served_hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, BuiltSite]]:
     built = hostile_site(tmp_path_factory)
     with serving(built.site) as base:
         yield base, built
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from avgust import urls
 from avgust.config import load_config
 from avgust.pipeline import BuildReport, run_build
 from avgust.site.pages.taxonomy import THEME_PAGE_DIRECTIVES
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, Tab, serving
+from tests.support.browser import NO_CHROMIUM, Tab, serving
 from tests.support.fake_embedder import HashEmbedder
 from tests.support.hostile import make_project
 from tests.support.project import ROOT
@@ -54,14 +54,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
 def served(built: tuple[Path, BuildReport]) -> Iterator[str]:
     with serving(built[0]) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

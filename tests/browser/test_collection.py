@@ -22,8 +22,8 @@ import pytest
 
 from avgust.records import Resolution
 from avgust.site.corpus import Corpus
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, Tab, serving
-from tests.support.sitebuild import HOSTILE, BuiltSite, hostile_site, real_site
+from tests.support.browser import NO_CHROMIUM, Tab, serving
+from tests.support.sitebuild import HOSTILE, BuiltSite, hostile_site
 
 pytestmark = [
     pytest.mark.browser,
@@ -31,21 +31,6 @@ pytestmark = [
     pytest.mark.skipif(NO_CHROMIUM, reason="Debian's chromium is not installed (make browser)"),
 ]
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, BuiltSite]]:
-    built = real_site(tmp_path_factory)
-    with serving(built.site) as base:
-        yield base, built
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

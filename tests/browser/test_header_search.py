@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from avgust.index.store import Index, load_index
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, SCREENSHOTS, serving
+from tests.support.browser import NO_CHROMIUM, SCREENSHOTS, serving
 from tests.support.sitebuild import BuiltSite, real_site
 
 pytestmark = [
@@ -43,14 +43,6 @@ def index(built: BuiltSite) -> Index:
 def served(built: BuiltSite) -> Iterator[str]:
     with serving(built.site) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Tab:

@@ -15,9 +15,9 @@ from typing import Any
 import icalendar
 import pytest
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, Tab, serving
+from tests.support.browser import NO_CHROMIUM, Tab
 from tests.support.project import ROOT
-from tests.support.sitebuild import BuiltSite, real_site
+from tests.support.sitebuild import BuiltSite
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,21 +29,6 @@ sync_api = pytest.importorskip("playwright.sync_api")
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"width": 375, "height": 667}
 MUCHKAP = "resheniya/2020-muchkapskij-rajon/"
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, BuiltSite]]:
-    built = real_site(tmp_path_factory)
-    with serving(built.site) as base:
-        yield base, built
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
