@@ -139,7 +139,14 @@ function headerLink() {
   const link = document.createElement("a");
   link.className = "avg-collection-link";
   link.href = PAGE.href;
-  link.append("Подборка ");
+  // on a phone the header has room for the icon and the count only; the label stays for
+  // screen readers through aria-label
+  link.insertAdjacentHTML(
+    "beforeend",
+    '<svg class="avg-collection-icon" viewBox="0 0 24 24" aria-hidden="true">' +
+      '<path d="M17 3H7a2 2 0 0 0-2 2v16l7-3 7 3V5a2 2 0 0 0-2-2Z"/></svg>' +
+      '<span class="avg-collection-label">Подборка </span>',
+  );
   const count = document.createElement("span");
   count.className = "avg-collection-count";
   link.append(count);

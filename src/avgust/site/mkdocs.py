@@ -13,10 +13,45 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import yaml
+
 from avgust.config import Config
 from avgust.errors import AvgustError, ConfigError
 from avgust.site.csp import protect_site
 from avgust.util.fs import make_readable, replace_dir
+
+
+def check_mkdocs_file(path: Path) -> None:
+    """Refuse a mkdocs.yml that says one key twice in one mapping.
+
+    YAML lets the second ``extra_javascript:`` silently replace the first, and MkDocs
+    follows it, so a site would quietly lose its scripts. Composed, not loaded: the file's
+    ``!!python/...`` tags are not run.
+    """
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(f"not valid YAML: {exc}", path, mark.line + 1 if mark else None) from exc
+    todo = [root] if root is not None else []
+    while todo:
+        node = todo.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    line = key.start_mark.line + 1
+                    if key.value in seen:
+                        raise ConfigError(
+                            f"{key.value!r} is given twice (first on line {seen[key.value]}); "
+                            "the second would silently replace the first",
+                            path,
+                            line,
+                        )
+                    seen[key.value] = line
+                todo.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend(node.value)
 
 
 class _Warnings(logging.Handler):
@@ -42,6 +77,7 @@ def build_site(config: Config) -> Path:
     mkdocs_yml = config.mkdocs_file
     if not mkdocs_yml.is_file():
         raise ConfigError("mkdocs.yml not found", mkdocs_yml)
+    check_mkdocs_file(mkdocs_yml)
     if not (config.docs_dir / "index.md").is_file():
         raise AvgustError("no generated pages: run `avgust build` first", config.docs_dir)
     target = config.site_dir
@@ -75,4 +111,4 @@ def build_site(config: Config) -> Path:
     return target
 
 
-__all__ = ["build_site"]
+__all__ = ["build_site", "check_mkdocs_file"]
