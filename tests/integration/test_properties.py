@@ -39,6 +39,7 @@ from hypothesis import strategies as st
 from avgust.errors import AvgustError
 from avgust.parse.deadline import find_inline_deadline, looks_like_deadline, parse_deadline
 from avgust.parse.parser import parse_text
+from avgust.read.office import OFFICE_SUFFIXES
 from avgust.read.sources import SUPPORTED_SUFFIXES, read_source
 from avgust.records import Deadline, DeadlineKind, Resolution, Sidecar, to_dict
 from tests.support.project import source_files
@@ -53,6 +54,7 @@ EXAMPLES = {
     "inline_in_real_lines": 300,
     "read_encodings": 80,
     "read_bytes": 300,
+    "read_bytes_office": 8,  # each example is one LibreOffice run (≈ 1.5 s)
     "read_damaged": 200,
 }
 
@@ -277,20 +279,41 @@ _MAGIC = (b"", b"PK\x03\x04", b"%PDF-1.4\n", b"\xef\xbb\xbf", b"\xff\xfe", b"\xf
           b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"\x00\x00\xfe\xff")  # fmt: skip
 
 
+_HOSTILE_TAIL = st.sampled_from(("", "Решение конференции РЕШИЛА: 1. Провести смотр."))
+
+
 @_settings("read_bytes")
 @given(
-    st.sampled_from(SUPPORTED_SUFFIXES),
+    st.sampled_from([s for s in SUPPORTED_SUFFIXES if s not in OFFICE_SUFFIXES]),
     st.sampled_from(_MAGIC),
     st.binary(max_size=3000),
-    st.sampled_from(("", "Решение конференции РЕШИЛА: 1. Провести смотр.")),
+    _HOSTILE_TAIL,
 )
 def test_reading_arbitrary_bytes_raises_only_the_project_error(
     suffix: str, magic: bytes, data: bytes, text: str
 ) -> None:
     """Any bytes under any supported name: a SourceText or an AvgustError naming the file."""
+    _read_hostile(suffix, magic + data + text.encode("utf-8"))
+
+
+@_settings("read_bytes_office")
+@given(
+    st.sampled_from(OFFICE_SUFFIXES),
+    st.sampled_from(_MAGIC),
+    st.binary(max_size=3000),
+    _HOSTILE_TAIL,
+)
+def test_reading_arbitrary_bytes_through_libreoffice_raises_only_the_project_error(
+    suffix: str, magic: bytes, data: bytes, text: str
+) -> None:
+    """The same for .doc/.odt/.rtf, with fewer examples: each one starts LibreOffice."""
+    _read_hostile(suffix, magic + data + text.encode("utf-8"))
+
+
+def _read_hostile(suffix: str, content: bytes) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"hostile{suffix}"
-        path.write_bytes(magic + data + text.encode("utf-8"))
+        path.write_bytes(content)
         try:
             source = read_source(path)
         except AvgustError as error:
