@@ -181,6 +181,19 @@ def test_a_local_file_is_copied_without_source_url(folder: Path, tmp_path: Path)
     assert set(data) == {"retrieved", "sha256"}
 
 
+def test_a_source_replaced_after_add_is_a_warning_naming_the_sidecar(
+    folder: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "решение.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    report = add_source(str(path), folder, today=TODAY)
+    stored = Path(report.stored)
+    assert [p.message for p in parse_file(stored)[1] if "has changed" in p.message] == []
+    stored.write_text(TEXT.replace("Провести", "Организовать"), encoding="utf-8")
+    changed = [p for p in parse_file(stored)[1] if "has changed since it was added" in p.message]
+    assert [(p.path, p.severity.value) for p in changed] == [(report.sidecar, "warning")]
+
+
 def test_dry_run_writes_nothing(server: tuple[str, Server], folder: Path) -> None:
     base, _ = server
     report = add_source(f"{base}/news/reshenie.php?id=7", folder, dry_run=True, today=TODAY)
