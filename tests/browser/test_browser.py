@@ -102,7 +102,17 @@ def test_the_header_search_finds_mentoring(tab: Tab) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["", "temy/nastavnichestvo/", "sroki/", "resheniya/", "proekt/kak-dobavit/"]
+    "path",
+    [
+        "",
+        "temy/nastavnichestvo/",
+        "sroki/",
+        "resheniya/",
+        "proekt/kak-dobavit/",
+        "poisk/",
+        "podborka/",
+        "sravnenie/",
+    ],
 )
 def test_pages_fit_a_375_px_phone_screen(
     browser: Any, served: tuple[str, BuiltSite], path: str
@@ -113,6 +123,8 @@ def test_pages_fit_a_375_px_phone_screen(
     try:
         for where in paths:
             phone.goto(where)
+            if where == "poisk/":  # its form and filters are made by search.js
+                phone.page.wait_for_selector("#avg-search[data-ready] select")
             width = phone.page.evaluate("() => document.documentElement.scrollWidth")
             assert width <= 375, (where, width)
             name = (where.strip("/").replace("/", "-") or "home") + "-375px"

@@ -109,6 +109,13 @@ def tab(browser: Any, served: str) -> Iterator[Tab]:
     assert opened.errors == []
 
 
+MODEL_FILES = (".onnx.gz", ".wasm", "tokenizer.json")
+
+
+def _model_requests(tab: Tab) -> list[str]:
+    return [u for u, _ in tab.search_bytes if u.split("?")[0].endswith(MODEL_FILES)]
+
+
 def _mentoring(index: Index) -> set[str]:
     return {r.id for r in index.records if "nastavnichestvo" in r.themes or "наставни" in r.text}
 
@@ -139,6 +146,7 @@ def test_typing_in_the_header_gives_directives_by_words_then_enter_refines_them_
     theme = tab.page.locator('.avg-hs-option[data-kind="theme"]')
     assert theme.count() == 1 and "Наставничество" in theme.inner_text()
     assert tab.page.evaluate("() => window.avgustHeaderSearch.state().model") == "idle"
+    assert _model_requests(tab) == []  # typing never fetches the model
     tab.page.locator(BOX).press("Enter")  # an explicit search: now the model loads
     tab.wait_for("наставничество", "hybrid", timeout=180_000)
     assert "уточнены по смыслу" in tab.page.locator(".avg-hs-live").inner_text()
@@ -184,14 +192,17 @@ def test_the_keyboard_moves_through_the_results_and_opens_one(tab: Tab) -> None:
     tab.type("наставничество")
     box = tab.page.locator(BOX)
     assert box.get_attribute("role") == "combobox"
-    assert tab.page.locator("#avg-hs-list").get_attribute("role") == "listbox"
+    assert box.get_attribute("aria-haspopup") == "grid"
+    assert tab.page.locator("#avg-hs-list").get_attribute("role") == "grid"
     box.press("ArrowDown")
     box.press("ArrowDown")
     active = box.get_attribute("aria-activedescendant")
-    option = tab.page.locator(f"#{active}")
-    assert option.get_attribute("aria-selected") == "true"
-    assert option.get_attribute("data-kind") == "directive"  # the theme page, then this one
-    href = option.locator("a").get_attribute("href")
+    cell = tab.page.locator(f"#{active}")
+    assert cell.get_attribute("role") == "gridcell"
+    assert cell.get_attribute("aria-selected") == "true"
+    row = cell.locator("xpath=..")
+    assert row.get_attribute("data-kind") == "directive"  # the theme page, then this one
+    assert cell.locator("a").count() == 1
     box.press("Escape")
     assert box.get_attribute("aria-expanded") == "false"
     box.press("ArrowDown")  # closed: the arrows do nothing
@@ -203,6 +214,59 @@ def test_the_keyboard_moves_through_the_results_and_opens_one(tab: Tab) -> None:
     target = href.get_attribute("href")
     box.press("Enter")
     tab.page.wait_for_url(target)
+
+
+def test_a_directive_found_in_the_header_goes_into_the_collection_by_click_or_keyboard(
+    tab: Tab,
+) -> None:
+    tab.goto(PAGE)
+    tab.type("наставничество")
+    page = tab.page
+    rows = page.locator(DIRECTIVES)
+    first, second = (str(rows.nth(i).get_attribute("data-id")) for i in (0, 1))
+    button = rows.first.locator("button.avg-collect")
+    assert button.inner_text() == "+ В подборку"
+    button.click()
+    sync_api.expect(button).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("() => window.avgustCollection.ids()") == [first]
+    assert page.locator(".avg-hs-panel").is_visible()  # the list stays open
+    assert page.locator(".avg-collection-count").inner_text() == "1"
+    # the keyboard: down to the second directive (theme page, first, second), right, Enter
+    box = page.locator(BOX)
+    for key in ("ArrowDown", "ArrowDown", "ArrowDown", "ArrowRight"):
+        box.press(key)
+    active = page.locator(f"#{box.get_attribute('aria-activedescendant')}")
+    assert active.locator("button.avg-collect").get_attribute("data-collect") == second
+    box.press("Enter")
+    assert page.evaluate("() => window.avgustCollection.ids()") == [first, second]
+    assert page.locator(".avg-hs-panel").is_visible()
+    box.press("ArrowLeft")  # back to the link of the same row
+    link = page.locator(f"#{box.get_attribute('aria-activedescendant')}").locator("a")
+    assert str(link.get_attribute("href")).endswith("#" + second.split("#")[1])
+
+
+def test_a_model_that_does_not_load_is_explained_and_can_be_retried(
+    browser: Any, served: str
+) -> None:
+    offline = Tab(browser, served)
+    model = "**/assets/search/model/model.onnx.gz*"
+    offline.page.route(model, lambda route: route.abort("internetdisconnected"))
+    try:
+        offline.goto(PAGE)
+        offline.type("наставничество")
+        offline.page.locator(BOX).press("Enter")
+        retry = offline.page.locator(".avg-hs-note button.avg-hs-retry")
+        retry.wait_for(timeout=60_000)
+        note = offline.page.locator(".avg-hs-note").inner_text()
+        assert "проверьте подключение к интернету" in note
+        assert "Failed to fetch" not in note and "(" not in note
+        offline.page.unroute(model)
+        retry.click()
+        offline.wait_for("наставничество", "hybrid", timeout=180_000)
+        assert offline.page.evaluate("() => window.avgustHeaderSearch.state().model") == "ready"
+    finally:
+        offline.close()
+    assert offline.blocked == []
 
 
 def test_few_results_when_scores_fall_away_and_show_more_for_the_rest(tab: Tab) -> None:

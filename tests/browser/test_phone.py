@@ -157,7 +157,21 @@ TEMPLATES = [
     "dannye/",
     "poisk/",
     "proekt/kak-dobavit/",
+    "podborka/",
+    "sravnenie/",
 ]
+
+
+def _serious(tab: Tab) -> list[str]:
+    """axe-core's serious and critical violations of the page as it is now."""
+    if not tab.page.evaluate("() => typeof axe === 'object'"):
+        tab.page.add_script_tag(path=str(AXE))
+    found: list[str] = tab.page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+             .filter((v) => v.impact === "serious" || v.impact === "critical")
+             .map((v) => `${v.id}: ${v.nodes.length} × ${v.nodes[0].target.join(" ")}`)"""
+    )
+    return found
 
 
 @pytest.mark.parametrize("path", TEMPLATES)
@@ -168,13 +182,41 @@ def test_axe_finds_no_serious_violations(
     tab = Tab(browser, served[0], **PHONE, bypass_csp=True)
     try:
         _ready(tab, path)
-        tab.page.add_script_tag(path=str(AXE))
-        violations = tab.page.evaluate(
-            """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
-                 .filter((v) => v.impact === "serious" || v.impact === "critical")
-                 .map((v) => `${v.id}: ${v.nodes.length} × ${v.nodes[0].target.join(" ")}`)"""
+        assert _serious(tab) == []
+        assert tab.blocked == []
+    finally:
+        tab.close()
+
+
+def test_axe_finds_no_serious_violations_in_what_scripts_show(
+    browser: Any, served: tuple[str, BuiltSite]
+) -> None:
+    """The header search's answer, the search page's results, a filled collection and two
+    districts compared: what the static templates above do not show."""
+    base, built = served
+    ids = [f"{r.slug}#{r.directives[0].anchor}" for r in built.resolutions[:3]]
+    tab = Tab(browser, base, **PHONE, bypass_csp=True)
+    try:
+        _ready(tab, "temy/vospitanie/")
+        assert tab.search("наставничество").count() > 0
+        assert _serious(tab) == [], "header search"
+        _ready(tab, "poisk/?query=наставничество")
+        tab.page.wait_for_selector(".avg-result .avg-collect")
+        assert _serious(tab) == [], "search page"
+        tab.page.evaluate("(ids) => window.avgustCollection.set(ids)", ids)
+        _ready(tab, "podborka/")
+        tab.page.wait_for_function(
+            "(n) => document.querySelectorAll('li.avg-collection-item').length === n",
+            arg=len(ids),
         )
-        assert violations == [], violations
+        assert _serious(tab) == [], "collection"
+        keys = tab.page.evaluate(
+            """async () => (await (await fetch("../data/rajony.json")).json())
+                 .districts.slice(0, 2).map((d) => d.key)"""
+        )
+        _ready(tab, f"sravnenie/#rajony={keys[0]},{keys[1]}")
+        tab.page.wait_for_selector("#avg-compare[data-ready] section.avg-cmp-section")
+        assert _serious(tab) == [], "comparison"
         assert tab.blocked == []
     finally:
         tab.close()

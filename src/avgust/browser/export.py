@@ -228,14 +228,16 @@ def header_html(search_page: str) -> str:
         f'<form class="avg-hs-form" role="search" action="{action}" method="get">'
         '<input class="avg-hs-input" type="search" name="q" placeholder="Поиск поручений" '
         'aria-label="Поиск поручений" role="combobox" aria-expanded="false" '
-        'aria-controls="avg-hs-list" aria-autocomplete="list" autocomplete="off" '
+        'aria-haspopup="grid" aria-controls="avg-hs-list" aria-autocomplete="list" '
+        'autocomplete="off" '
         'spellcheck="false" enterkeyhint="search">'
         f'<button class="avg-hs-go" type="submit" aria-label="Найти">{_SEARCH_ICON}</button>'
         "</form>"
         '<p class="avg-hs-live" role="status" aria-live="polite"></p>'
         '<div class="avg-hs-panel" hidden><p class="avg-hs-note" hidden></p>'
-        '<ul id="avg-hs-list" class="avg-hs-list" role="listbox" '
-        'aria-label="Результаты поиска"></ul></div>'
+        # a grid, not a listbox: a directive's row has a second cell, «В подборку» (header.js)
+        '<div id="avg-hs-list" class="avg-hs-list" role="grid" '
+        'aria-label="Результаты поиска"></div></div>'
         "</div>"
     )
 

@@ -32,6 +32,7 @@ from avgust.ru.format import format_deadline
 from avgust.site.corpus import Corpus
 from avgust.site.data import DATA_FIELDS
 from avgust.site.markdown import md_text, plain_title
+from avgust.site.pages.common import district_title
 from avgust.site.write import write_pages
 from avgust.themes import assign_themes, load_themes
 from avgust.urls import NAV_FILE
@@ -289,6 +290,23 @@ def test_the_navigation_lists_every_generated_page(docs: Path) -> None:
     assert [next(iter(e)) if isinstance(e, dict) else e for e in nav][:7] == [
         "Главная", "Решения", "Темы", "Районы", "Годы", "Сроки", "Открытые данные"
     ]  # fmt: skip
+
+
+def test_no_page_title_says_a_place_word_twice(docs: Path) -> None:
+    """«Рассказовский район» is not «Рассказовский район — район»; a bare name gets the word."""
+    pages = {p.relative_to(docs).as_posix(): p.read_text("utf-8") for p in docs.rglob("*.md")}
+    titles = {
+        rel: yaml.safe_load(text.split("---")[1])["title"]
+        for rel, text in pages.items()
+        if text.startswith("---")
+    }
+    place = re.compile(r"\b(район|округ|город|область|край)\b", re.IGNORECASE)
+    doubled = {k: t for k, t in titles.items() if len(place.findall(t)) > 1}
+    assert doubled == {}
+    assert titles["rajony/rasskazovskij-rajon.md"] == "Рассказовский район"
+    assert district_title("Мучкапский район") == "Мучкапский район"
+    assert district_title("Мучкапский муниципальный округ") == "Мучкапский муниципальный округ"
+    assert district_title("Мучкап") == "Мучкап — район"
 
 
 # ---------------------------------------------------------------- URLs and slugs

@@ -5,6 +5,10 @@
 // (once, kept by the browser) and the answer is refined by meaning in place. On a metered
 // connection (Save-Data) the model is only loaded when the visitor says so.
 //
+// The answer is a grid (a combobox with a grid popup): one row per result, its link in the
+// first cell and, for a directive, «В подборку» (collection.js) in the second; the arrows
+// Up/Down move between rows, Left/Right between the cells of a row, Enter opens or toggles.
+//
 // Document text is only ever put into the page with textContent (no innerHTML).
 
 const HERE = new URL("./", import.meta.url); // assets/search/
@@ -30,6 +34,7 @@ const state = {
   shown: FIRST,
   mode: "",
   active: -1,
+  column: 0,
   corrected: [],
 };
 
@@ -223,7 +228,12 @@ function renderNote() {
       button,
     );
   } else if (state.model === "failed") {
-    ui.note.append(el("span", { text: `Поиск по смыслу недоступен: ${state.modelError}. Работает поиск по словам.` }));
+    const retry = el("button", { type: "button", class: "avg-hs-load avg-hs-retry", text: "Попробовать ещё раз" });
+    retry.addEventListener("click", () => search(ui.input.value, true).catch(failed));
+    ui.note.append(
+      el("span", { text: `Поиск по смыслу недоступен: ${state.modelError}. Пока работает поиск по словам. ` }),
+      retry,
+    );
   } else if (state.mode === "lexical" && state.model === "idle" && state.shards?.meta.semantic) {
     ui.note.append(el("span", { text: "Поиск по словам. Нажмите Enter — поиск по смыслу." }));
   }
@@ -237,9 +247,20 @@ function where(record) {
   return parts.join(" · ");
 }
 
+/** A row of the grid: its link in the first cell (id), a directive's collect button in a second. */
 function option(id, href, ...children) {
   const link = el("a", { href, tabindex: "-1" }, ...children);
-  return el("li", { id, role: "option", class: "avg-hs-option", "aria-selected": "false" }, link);
+  const cell = el("div", { id, role: "gridcell", class: "avg-hs-cell", "aria-selected": "false" }, link);
+  return el("div", { role: "row", class: "avg-hs-option" }, cell);
+}
+
+function collectCell(row, id) {
+  const collection = window.avgustCollection;
+  if (!collection) return; // collection.js not on this page
+  const button = collection.button(id);
+  button.tabIndex = -1; // the focus stays in the box; the grid's active cell says where it is
+  const cell = el("div", { id: `${row.firstChild.id}-c`, role: "gridcell", class: "avg-hs-cell avg-hs-collect", "aria-selected": "false" }, button);
+  row.append(cell);
 }
 
 async function render(generation) {
@@ -276,6 +297,7 @@ async function render(generation) {
     item.dataset.id = r.id;
     item.dataset.score = hit.score.toFixed(3);
     item.dataset.kind = "directive";
+    collectCell(item, r.id);
     items.push(item);
   });
   if (state.hits.length > state.shown) {
@@ -291,12 +313,13 @@ async function render(generation) {
   all.classList.add("avg-hs-all");
   items.push(all);
   if (!shown.length && !state.pages.length) {
-    items.unshift(el("li", { class: "avg-hs-empty", role: "presentation", text: "Ничего не нашлось по словам запроса. Нажмите Enter — поиск по смыслу." }));
+    items.unshift(message("Ничего не нашлось по словам запроса. Нажмите Enter — поиск по смыслу."));
   }
   ui.list.replaceChildren(...items);
   root.dataset.query = state.query;
   root.dataset.mode = state.mode;
   state.active = -1;
+  state.column = 0;
   ui.input.removeAttribute("aria-activedescendant");
   renderNote();
   openPanel();
@@ -305,29 +328,43 @@ async function render(generation) {
   }
 }
 
-function options() {
-  return [...ui.list.querySelectorAll('[role="option"]')];
+/** A row with one cell of text (no result). */
+function message(text) {
+  return el("div", { role: "row", class: "avg-hs-empty" }, el("div", { role: "gridcell", text }));
 }
 
-function activate(index) {
+function options() {
+  return [...ui.list.querySelectorAll(".avg-hs-option")];
+}
+
+/** Make the cell ``column`` of row ``index`` the active one (the last cell if it has fewer). */
+function activate(index, column = 0) {
   const all = options();
   if (!all.length) return;
   state.active = (index + all.length) % all.length;
-  all.forEach((o, i) => {
-    o.setAttribute("aria-selected", String(i === state.active));
-    o.classList.toggle("is-active", i === state.active);
+  const cells = [...all[state.active].querySelectorAll('[role="gridcell"]')];
+  state.column = Math.max(0, Math.min(column, cells.length - 1));
+  const current = cells[state.column];
+  ui.list.querySelectorAll('[role="gridcell"]').forEach((cell) => {
+    cell.setAttribute("aria-selected", String(cell === current));
+    cell.classList.toggle("is-active", cell === current);
   });
-  ui.input.setAttribute("aria-activedescendant", all[state.active].id);
-  all[state.active].scrollIntoView({ block: "nearest" });
+  ui.input.setAttribute("aria-activedescendant", current.id);
+  current.scrollIntoView({ block: "nearest" });
 }
 
-function choose(item) {
-  if (item.dataset.kind === "more") {
+function choose(row, column = 0) {
+  if (row.dataset.kind === "more") {
     state.shown += MORE;
     render(state.generation);
     return;
   }
-  location.href = item.querySelector("a").href;
+  const button = row.querySelectorAll('[role="gridcell"]')[column]?.querySelector("button");
+  if (button) {
+    button.click(); // «В подборку»: the list stays open
+    return;
+  }
+  location.href = row.querySelector("a").href;
   close();
 }
 
@@ -341,6 +378,7 @@ function close() {
   ui.input.setAttribute("aria-expanded", "false");
   ui.input.removeAttribute("aria-activedescendant");
   state.active = -1;
+  state.column = 0;
 }
 
 function bind() {
@@ -362,21 +400,29 @@ function bind() {
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       if (ui.panel.hidden) return;
       event.preventDefault();
-      activate(state.active + (event.key === "ArrowDown" ? 1 : state.active < 0 ? 0 : -1));
+      const step = event.key === "ArrowDown" ? 1 : state.active < 0 ? 0 : -1;
+      activate(state.active + step, state.column);
+    } else if ((event.key === "ArrowRight" || event.key === "ArrowLeft") && state.active >= 0 && !ui.panel.hidden) {
+      // within a row once one is active; before that the arrows move the caret
+      event.preventDefault();
+      activate(state.active, state.column + (event.key === "ArrowRight" ? 1 : -1));
     } else if (event.key === "Escape") {
       if (!ui.panel.hidden) close();
       else ui.input.value = "";
       event.preventDefault();
     } else if (event.key === "Enter" && state.active >= 0 && !ui.panel.hidden) {
       event.preventDefault();
-      choose(options()[state.active]);
+      choose(options()[state.active], state.column);
     }
   });
   ui.list.addEventListener("click", (event) => {
-    const item = event.target.closest('[role="option"]');
+    const item = event.target.closest(".avg-hs-option");
     if (item?.dataset.kind === "more") {
       event.preventDefault();
       choose(item);
+    } else if (event.target.closest("button")) {
+      // «В подборку» (its own handler): the list stays open, the focus goes back to the box
+      ui.input.focus();
     } else if (item) {
       close(); // the link may lead to an anchor of this very page
     }
@@ -391,7 +437,7 @@ function bind() {
 
 function failed(error) {
   console.error("avgust search", error);
-  ui.list.replaceChildren(el("li", { class: "avg-hs-empty", text: "Поиск не загрузился. Проверьте подключение и попробуйте ещё раз." }));
+  ui.list.replaceChildren(message("Поиск не загрузился. Проверьте подключение к интернету и попробуйте ещё раз."));
   openPanel();
 }
 

@@ -16,14 +16,18 @@ const HERE = new URL("./", import.meta.url); // assets/search/
 const SITE = new URL("../../", import.meta.url); // the site root
 const CACHE = "avgust-search";
 const PAGE_SIZE = 10;
+// by meaning, the first page stops where the scores fall below this share of the best one
+// (fewer than 10 when the rest is noise; «Показать ещё» shows them): on the relevance set it
+// drops 40 % of the unrelated results and 4 % of the relevant ones (scripts/eval_search.py data)
+const RELEVANCE_CUT = 0.2;
 const TYPE_DELAY_MS = 350;
 const WARM_UP = "проверка модели";
 const EXAMPLES = [
-  "наставничество",
-  "mentoring for young teachers",
-  "наставництво молодих учителів",
-  "Mentoring für junge Lehrkräfte",
-  "горячее питание школьников",
+  ["наставничество", "ru"],
+  ["mentoring for young teachers", "en"],
+  ["наставництво молодих учителів", "uk"],
+  ["Mentoring für junge Lehrkräfte", "de"],
+  ["горячее питание школьников", "ru"],
 ];
 // "Срок исполнения: …" as written in a document (avgust/ru/format.py strips it the same way)
 const DEADLINE_LABEL = /^\s*сроки?\s*(исполнения)?\s*[:.-]?\s*/iu;
@@ -145,6 +149,7 @@ function wasmSupported() {
 
 /** Load model, runtime and vectors once; resolves when a query can be embedded. */
 function loadModel() {
+  if (state.model === "failed") state.modelPromise = null; // a new explicit search tries again
   if (!state.modelPromise) state.modelPromise = doLoadModel();
   return state.modelPromise;
 }
@@ -289,8 +294,8 @@ function build(root) {
     label("Год", ui.year),
   );
   const examples = el("p", { class: "avg-search-examples" }, el("span", { text: "Попробуйте: " }));
-  for (const example of EXAMPLES) {
-    const button = el("button", { type: "button", class: "avg-search-example", text: example });
+  for (const [example, lang] of EXAMPLES) {
+    const button = el("button", { type: "button", class: "avg-search-example", lang, text: example });
     button.addEventListener("click", () => {
       ui.input.value = example;
       search(true, true);
@@ -325,7 +330,7 @@ function build(root) {
     box.addEventListener("change", () => search(true));
   }
   ui.more.addEventListener("click", () => {
-    state.shown += PAGE_SIZE;
+    state.shown = (state.visible ?? 0) + PAGE_SIZE;
     search(false);
   });
 }
@@ -382,8 +387,17 @@ function showNotice() {
       : `При первом запросе загрузится модель поиска по смыслу, ~${mb(size)} МБ, один раз.`;
   } else if (state.model === "loading") {
     text = "Пока загружается модель, отвечает поиск по словам.";
-  } else if (state.model === "unsupported" || state.model === "failed") {
+  } else if (state.model === "unsupported") {
     text = `Поиск по смыслу недоступен: ${state.modelError}. Работает поиск по словам.`;
+  } else if (state.model === "failed") {
+    const retry = el("button", { type: "button", class: "md-button avg-search-retry", text: "Попробовать ещё раз" });
+    retry.addEventListener("click", () => search(false, true));
+    ui.notice.replaceChildren(
+      `Поиск по смыслу недоступен: ${state.modelError}. Пока работает поиск по словам. `,
+      retry,
+    );
+    ui.notice.hidden = false;
+    return;
   } else if (state.model === "ask") {
     const size = MODEL_FILES.reduce((sum, name) => sum + state.data.files[name].bytes, 0);
     const button = el("button", { type: "button", class: "md-button", text: `Загрузить (~${mb(size)} МБ)` });
@@ -419,7 +433,7 @@ async function search(reset, explicit = false, agreed = false) {
     state.root.dataset.mode = "";
     return;
   }
-  if (state.model === "idle" && explicit) {
+  if ((state.model === "idle" || state.model === "failed") && explicit) {
     const metered = navigator.connection?.saveData === true;
     if (metered && !agreed && !state.stored) state.model = "ask";
     else loadModel(); // not awaited: words answer meanwhile
@@ -430,7 +444,8 @@ async function search(reset, explicit = false, agreed = false) {
     result = await run(query, { ...chosen, k: state.shown + 1 });
   } catch (error) {
     if (generation !== state.generation) return;
-    ui.status.textContent = `Ошибка поиска: ${error?.message ?? error}`;
+    console.error("avgust search", error);
+    ui.status.textContent = "Поиск не удался. Проверьте подключение к интернету и попробуйте ещё раз.";
     return;
   }
   if (generation !== state.generation) return; // a newer search is under way
@@ -441,11 +456,17 @@ function render(query, result) {
   const lexical = result.mode === "lexical";
   // words that match nothing score 0: those directives are no answer
   const hits = lexical ? result.hits.filter((hit) => hit.score > 0) : result.hits;
-  const shown = hits.slice(0, state.shown);
+  let count = state.shown;
+  if (!lexical && state.shown === PAGE_SIZE && hits.length && hits[0].score > 0) {
+    const floor = hits[0].score * RELEVANCE_CUT;
+    count = Math.min(count, hits.filter((hit) => hit.score >= floor).length);
+  }
+  const shown = hits.slice(0, count);
+  state.visible = shown.length;
   state.root.dataset.mode = result.mode;
   state.lastMode = result.mode;
   ui.results.replaceChildren(...shown.map((hit, i) => item(hit, i)));
-  ui.more.hidden = hits.length <= state.shown;
+  ui.more.hidden = hits.length <= shown.length;
   const total = plural(state.data.count, "поручения", "поручений", "поручений");
   if (lexical) {
     ui.status.textContent = shown.length
@@ -456,9 +477,10 @@ function render(query, result) {
   } else {
     // said when the lexical answer is replaced in place, so a screen reader hears the switch
     const refined = state.shownMode === "lexical" ? " Результаты уточнены по смыслу." : "";
+    const rest = hits.length > shown.length ? " Остальные дальше по смыслу: «Показать ещё»." : "";
     ui.status.textContent =
       `Поиск по смыслу: ${shown.length} самых близких к запросу среди ${total} ` +
-      `(${seconds(result.ms.total)} с).${refined}`;
+      `(${seconds(result.ms.total)} с).${refined}${rest}`;
   }
   state.shownMode = result.mode;
   showNotice();
@@ -489,6 +511,7 @@ function item(hit, position) {
   }
   const entry = el("li", { class: "avg-result" }, meta, link, details);
   entry.dataset.id = record.id;
+  entry.dataset.directive = record.id; // collection.js adds its «В подборку» button
   entry.dataset.score = hit.score.toFixed(4);
   entry.dataset.rank = String(position + 1);
   return entry;
@@ -545,7 +568,12 @@ async function main() {
     if (!response.ok) throw new Error(`index.json: HTTP ${response.status}`);
     state.data = await response.json();
   } catch (error) {
-    root.replaceChildren(el("p", { text: `Поиск не загрузился: ${error?.message ?? error}` }));
+    console.error("avgust search: the search data did not load", error);
+    const retry = el("button", { type: "button", class: "md-button", text: "Обновить страницу" });
+    retry.addEventListener("click", () => location.reload());
+    root.replaceChildren(
+      el("p", { text: "Поиск не загрузился. Проверьте подключение к интернету и обновите страницу. " }, retry),
+    );
     return;
   }
   state.ranker = new Ranker(state.data);
