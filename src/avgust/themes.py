@@ -80,32 +80,61 @@ def parse_rule(text: str) -> Rule:
     return Rule(terms=terms, exclude=exclude)
 
 
-def _term_matches(term: str, lemma: str) -> bool:
-    if term.endswith("*"):
-        return lemma.startswith(term[:-1])
-    return lemma == term
+class _Lemmas:
+    """A lemma sequence with the positions of each lemma, so that a rule is tried only
+    where its first term occurs (a directive has ~30 lemmas, the taxonomy ~800 rules)."""
+
+    def __init__(self, lems: Sequence[str]) -> None:
+        self.lems = lems
+        self.positions: dict[str, list[int]] = {}
+        for i, lem in enumerate(lems):
+            self.positions.setdefault(lem, []).append(i)
+        self._prefixed: dict[str, list[int]] = {}
+
+    def matches(self, term: str, i: int) -> bool:
+        lem = self.lems[i]
+        return lem.startswith(term[:-1]) if term.endswith("*") else lem == term
+
+    def starts(self, term: str) -> list[int]:
+        if not term.endswith("*"):
+            return self.positions.get(term, [])
+        if term not in self._prefixed:
+            prefix = term[:-1]
+            self._prefixed[term] = sorted(
+                i for lem, at in self.positions.items() if lem.startswith(prefix) for i in at
+            )
+        return self._prefixed[term]
 
 
-def _occurrences(rule: Rule, lems: Sequence[str]) -> Iterable[int]:
+def _occurrences(rule: Rule, lems: _Lemmas) -> Iterable[int]:
     """Start positions where ``rule`` matches the lemma sequence."""
-    n = len(rule.terms)
-    for start in range(len(lems) - n + 1):
-        if all(_term_matches(t, lems[start + k]) for k, t in enumerate(rule.terms)):
+    first, *rest = rule.terms
+    last = len(lems.lems) - len(rule.terms)
+    for start in lems.starts(first):
+        if start <= last and all(lems.matches(t, start + 1 + k) for k, t in enumerate(rest)):
             yield start
+
+
+@lru_cache(maxsize=256)
+def _compiled(rules: tuple[str, ...]) -> tuple[tuple[Rule, ...], tuple[Rule, ...]]:
+    """The exclude rules and the others of one theme."""
+    parsed = [parse_rule(r) for r in rules]
+    return tuple(r for r in parsed if r.exclude), tuple(r for r in parsed if not r.exclude)
 
 
 def theme_strength(theme: Theme, lems: Sequence[str]) -> int:
     """How strongly the rules of ``theme`` match a lemma sequence (0: not at all)."""
-    rules = [parse_rule(r) for r in theme.rules]
+    return _strength(theme, _Lemmas(lems))
+
+
+def _strength(theme: Theme, lems: _Lemmas) -> int:
+    excludes, includes = _compiled(tuple(theme.rules))
     masked: set[int] = set()
-    for rule in rules:
-        if rule.exclude:
-            for start in _occurrences(rule, lems):
-                masked.update(range(start, start + rule.strength))
+    for rule in excludes:
+        for start in _occurrences(rule, lems):
+            masked.update(range(start, start + rule.strength))
     total = 0
-    for rule in rules:
-        if rule.exclude:
-            continue
+    for rule in includes:
         for start in _occurrences(rule, lems):
             if masked.isdisjoint(range(start, start + rule.strength)):
                 total += rule.strength
@@ -120,16 +149,16 @@ def _ranked(strengths: dict[str, int], themes: Sequence[Theme]) -> list[tuple[st
 
 def match_rules(text: str, themes: Sequence[Theme]) -> list[tuple[str, int]]:
     """The themes whose rules match ``text``: (slug, strength), strongest first."""
-    lems = lemmas(text)
-    return _ranked({t.slug: theme_strength(t, lems) for t in themes}, themes)
+    lems = _Lemmas(lemmas(text))
+    return _ranked({t.slug: _strength(t, lems) for t in themes}, themes)
 
 
 def _directive_rules(directive: Directive, themes: Sequence[Theme]) -> list[tuple[str, int]]:
-    text = lemmas(directive.text)
-    around = [lemmas(x) for x in (directive.context or "", *directive.addressees) if x]
+    text = _Lemmas(lemmas(directive.text))
+    around = [_Lemmas(lemmas(x)) for x in (directive.context or "", *directive.addressees) if x]
     strengths = {
-        t.slug: TEXT_WEIGHT * theme_strength(t, text)
-        + AROUND_WEIGHT * sum(theme_strength(t, lems) for lems in around)
+        t.slug: TEXT_WEIGHT * _strength(t, text)
+        + AROUND_WEIGHT * sum(_strength(t, lems) for lems in around)
         for t in themes
     }
     return _ranked(strengths, themes)
