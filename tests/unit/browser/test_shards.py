@@ -23,10 +23,15 @@ from avgust.browser.export import nav_pages, ungrouped
 from avgust.browser.shards import (
     META_FILE,
     Page,
+    _recall,
+    _recall_curve,
     build_ivf,
+    calibration_queries,
+    dequantise,
     export_shards,
     inflate,
     ivf_search,
+    quantise,
     read_ivf,
 )
 from avgust.index.bm25 import LexicalIndex
@@ -233,6 +238,27 @@ def test_nprobe_is_chosen_for_the_recall_target_at_build_time(vectors: np.ndarra
     assert sorted(np.concatenate(members).tolist()) == list(range(len(vectors)))
     assert 1 <= nprobe <= len(members)
     assert len(set(assign.tolist())) == len(members)
+
+
+def test_the_recall_curve_of_the_calibration_counts_as_the_ivf_search(
+    vectors: np.ndarray,
+) -> None:
+    centroids, assign, members, _, _ = build_ivf(vectors)
+    codes, scales = quantise(vectors)
+    approx = dequantise(codes, scales)
+    cq, cs = quantise(centroids)
+    cent = dequantise(cq, cs)
+    lists = [(m, approx[m]) for m in members]
+    queries = calibration_queries(vectors, vectors[:5])
+    assert [len(g) for g in queries] == [5, len(vectors)]
+    for group in queries:
+        for depth in (10, 30):
+            curve = _recall_curve(vectors, cent, assign, approx, group, depth)
+            for probe in (1, 3, len(members)):
+                assert curve[probe - 1] == pytest.approx(
+                    _recall(vectors, cent, lists, group, probe, depth)
+                )
+            assert curve[-1] >= 0.95  # every list: only int8 rounding can miss
 
 
 def test_the_pages_come_from_the_navigation(tmp_path: Path) -> None:
