@@ -19,7 +19,7 @@ What must hold for every input, not only for the five documents:
   ISO dates only; no dates for PERMANENT/NONE/UNPARSED; BY_DATE has an ``end`` once a
   reference date is given.
 
-Example counts are set per test in :data:`EXAMPLES`: 2,830 in all, about 30 s on two
+Example counts are set per test in :data:`EXAMPLES`: 2,838 in all, about 30 s on two
 idle cores. The example database is off so that every run is the same kind of run.
 """
 
