@@ -33,7 +33,7 @@ from avgust.search.hybrid import search
 from avgust.site.mkdocs import build_site
 from avgust.site.write import write_pages
 from avgust.themes import theme_strength
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, serving
+from tests.support.browser import NO_CHROMIUM, serving
 from tests.support.project import DATA, ROOT
 from tests.support.sitebuild import BuiltSite, hostile_corpus, real_site
 
@@ -271,15 +271,6 @@ def in_chromium(test: Any) -> Any:
 def served(built: BuiltSite) -> Iterator[str]:
     with serving(built.site) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Tab:
