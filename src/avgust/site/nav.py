@@ -51,6 +51,7 @@ def not_in_nav(c: Corpus, pages: Iterable[str]) -> list[str]:
         urls.THEME_PAGES: len(c.themes),
         urls.DISTRICT_PAGES: len(c.districts),
         urls.YEAR_PAGES: len(c.years),
+        urls.DEADLINES_PAGES: len(calendar_nav(c)),
     }
     patterns = [
         pattern

@@ -205,3 +205,37 @@ def test_a_failed_rewrite_leaves_the_old_docs_whole(
         write_pages([*resolutions, twin], themes, {}, config)
     assert _files(config.docs_dir) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["docs"], "no temporary folder left"
+
+
+def _nav_pages(entry: object) -> set[str]:
+    if isinstance(entry, str):
+        return {entry}
+    if isinstance(entry, dict):
+        return set().union(*(_nav_pages(v) for v in entry.values()))
+    if isinstance(entry, list):
+        return set().union(*(_nav_pages(v) for v in entry))
+    return set()
+
+
+def test_every_page_is_in_the_navigation_or_left_out_of_it_on_purpose(
+    real: tuple[list[Resolution], tuple[Theme, ...]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """mkdocs --strict stops on a page that is neither: with every section collapsed (the
+    real five resolutions, sections of at most 2 pages) each one must be covered."""
+    import pathspec
+
+    from avgust.site import nav as nav_module
+
+    monkeypatch.setattr(nav_module, "NAV_SECTION_PAGES", 2)
+    config = _config(tmp_path)
+    write_pages(real[0], real[1], {}, config)
+    nav = yaml.safe_load(_read(config.docs_dir, NAV_FILE))
+    listed = _nav_pages(nav["nav"])
+    hidden = pathspec.GitIgnoreSpec.from_lines(nav["not_in_nav"])
+    docs = config.docs_dir
+    pages = [p.relative_to(docs).as_posix() for p in docs.rglob("*.md") if p.name != "README.md"]
+    assert any(p.startswith("sroki/") and p != "sroki/index.md" for p in pages)
+    orphans = [p for p in pages if p not in listed and not hidden.match_file(p)]
+    assert orphans == []
