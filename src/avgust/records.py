@@ -183,6 +183,7 @@ class SourceText:
     format: str  # "txt" | "md" | "docx" | "pdf" | "doc" | "odt" | "rtf" | "html"
     ocr_pages: tuple[int, ...] = ()  # pages of a scanned PDF read by Tesseract (1-based)
     ocr_confidence: float | None = None  # Tesseract's mean word confidence (0..100)
+    sha256: str = ""  # of the file's bytes (the OCR cache key; checked against a sidecar's)
 
 
 @dataclass(frozen=True)

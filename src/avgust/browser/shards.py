@@ -251,25 +251,6 @@ def ivf_search(
     return rows[best], scores[best]
 
 
-def _recall(
-    vectors: np.ndarray,
-    centroids: np.ndarray,
-    lists: Sequence[tuple[np.ndarray, np.ndarray]],
-    queries: np.ndarray,
-    nprobe: int,
-    k: int = 10,
-) -> float:
-    found = 0
-    total = 0
-    for q in queries:
-        exact = vectors @ q
-        tenth = float(np.sort(exact)[::-1][: min(k, len(exact))][-1])
-        rows, _ = ivf_search(centroids, lists, q, k, nprobe)
-        found += int(np.sum(exact[rows] >= tenth - TIE))
-        total += min(k, len(vectors))
-    return found / total if total else 1.0
-
-
 def _recall_curve(
     vectors: np.ndarray,
     centroids: np.ndarray,
@@ -279,7 +260,8 @@ def _recall_curve(
     k: int,
 ) -> np.ndarray:
     """recall@k of :func:`ivf_search` for every nprobe from 1 to all lists (index nprobe − 1),
-    as :func:`_recall` counts it, in one pass per query."""
+    counted as the k best rows of :func:`ivf_search` against the exhaustive k-th score
+    (less TIE), in one pass per query."""
     lists = len(centroids)
     out = np.zeros(lists)
     k = min(k, len(vectors))

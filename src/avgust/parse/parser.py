@@ -38,7 +38,7 @@ from avgust.parse.deadline import (
 )
 from avgust.parse.district import find_district, find_region
 from avgust.read.sidecar import changed_since_added, read_sidecar
-from avgust.read.sources import MAX_PARAGRAPH_CHARS, MAX_SOURCE_BYTES, read_source
+from avgust.read.sources import MAX_PARAGRAPH_CHARS, read_source
 from avgust.records import (
     Deadline,
     DeadlineKind,
@@ -140,7 +140,7 @@ def read_and_parse(
     source = read_source(path, cache_dir=cache_dir)
     sidecar, warnings = read_sidecar(path)
     resolution, problems = parse_source(source, sidecar, root=root)
-    changed = changed_since_added(path, sidecar, MAX_SOURCE_BYTES)
+    changed = changed_since_added(source, sidecar)
     warnings += [changed] if changed else []
     problems += [replace(w, path=display_path(Path(w.path), root)) for w in warnings]
     return resolution, [*problems, *ocr_problems(source, resolution.source)], source

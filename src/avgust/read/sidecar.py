@@ -23,7 +23,6 @@ characters are removed with a warning.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import re
 import unicodedata
@@ -35,7 +34,7 @@ import yaml
 
 from avgust.errors import Problem, Severity, SourceError
 from avgust.read.files import read_regular
-from avgust.records import Sidecar
+from avgust.records import Sidecar, SourceText
 
 SIDECAR_KEYS = (
     "kind",
@@ -258,21 +257,18 @@ def _yaml_type(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def changed_since_added(source: Path, sidecar: Sidecar | None, limit: int) -> Problem | None:
+def changed_since_added(source: SourceText, sidecar: Sidecar | None) -> Problem | None:
     """A warning when the source is no longer the file whose sha256 ``avgust add`` wrote.
 
     What ``add`` inferred into the sidecar (district, date, kind) was read from the
     original; a replaced file may no longer match it.
     """
-    if sidecar is None or sidecar.sha256 is None:
-        return None
-    digest = hashlib.sha256(read_regular(source, limit)).hexdigest()
-    if digest == sidecar.sha256:
+    if sidecar is None or sidecar.sha256 is None or source.sha256 == sidecar.sha256:
         return None
     return Problem(
-        str(sidecar_path(source)),
-        f"{source.name} has changed since it was added (sha256 {digest[:12]}…, the sidecar "
-        f"says {sidecar.sha256[:12]}…): check the sidecar's fields against the new file, then "
-        "set its sha256 or remove the line",
+        str(sidecar_path(source.path)),
+        f"{source.path.name} has changed since it was added (sha256 {source.sha256[:12]}…, the "
+        f"sidecar says {sidecar.sha256[:12]}…): check the sidecar's fields against the new "
+        "file, then set its sha256 or remove the line",
         severity=Severity.WARNING,
     )

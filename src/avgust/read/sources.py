@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import hashlib
 import io
 import re
 import unicodedata
@@ -126,6 +127,7 @@ def read_source(path: Path, *, cache_dir: Path | None = None) -> SourceText:
     if size == 0:
         raise SourceError("empty file", path)
     fmt = "html" if suffix == ".htm" else suffix[1:]
+    sha256 = hashlib.sha256(data).hexdigest()
     ocr_pages: tuple[int, ...] = ()
     confidence: float | None = None
     if fmt in ("txt", "md"):
@@ -145,7 +147,7 @@ def read_source(path: Path, *, cache_dir: Path | None = None) -> SourceText:
 
         text, encoding = html_text(path, data, _decode)
     else:
-        text, ocr_pages, confidence = _pdf_text(path, data, cache_dir)
+        text, ocr_pages, confidence = _pdf_text(path, data, sha256, cache_dir)
         encoding = "pdf+ocr" if ocr_pages else "pdf"
     _check_text_size(text, path)
     text = _normalise(text, path)
@@ -159,6 +161,7 @@ def read_source(path: Path, *, cache_dir: Path | None = None) -> SourceText:
         format=fmt,
         ocr_pages=ocr_pages,
         ocr_confidence=confidence,
+        sha256=sha256,
     )
 
 
@@ -616,7 +619,7 @@ def _scanned(page: Any, text: str) -> bool:
 
 
 def _pdf_text(
-    path: Path, data: bytes, cache_dir: Path | None = None
+    path: Path, data: bytes, sha256: str, cache_dir: Path | None = None
 ) -> tuple[str, tuple[int, ...], float | None]:
     """(text, pages recognised by OCR, their mean confidence) of a PDF."""
     from pypdf import PdfReader
@@ -638,12 +641,10 @@ def _pdf_text(
             raise SourceError(f"corrupt .pdf, cannot read page {number}: {exc}", path) from exc
     scanned = [_scanned(page, text) for page, text in zip(pages, texts, strict=True)]
     if any(scanned) or not texts:
-        import hashlib
-
         from avgust.read.ocr import recognise
 
         layer = ["" if scan else text for scan, text in zip(scanned, texts, strict=True)]
-        result = recognise(path, data, layer, hashlib.sha256(data).hexdigest(), cache_dir)
+        result = recognise(path, data, layer, sha256, cache_dir)
         texts = [
             ocr if len(ocr.strip()) >= len(original.strip()) else original
             for ocr, original in zip(result.pages, texts + [""] * len(result.pages), strict=False)

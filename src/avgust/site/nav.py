@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,44 +22,59 @@ NAV_SECTION_PAGES = 30
 whole navigation, so 3,000 districts in it would be ~0.5 MB on each of them."""
 
 
-def navigation(c: Corpus, content: Sequence[tuple[str, str]]) -> list[Any]:
-    def section(title: str, index: str, pages: Iterable[tuple[str, str]]) -> dict[str, Any]:
-        entries = list(pages)
-        if len(entries) > NAV_SECTION_PAGES:
-            return {title: [index]}
-        return {title: [index, *({plain_title(t): p} for t, p in entries)]}
+@dataclass(frozen=True)
+class Section:
+    """A generated section of the navigation: its title, its index page and its pages."""
 
-    nav: list[Any] = [
-        {"Главная": "index.md"},
-        section(
+    title: str
+    index: str
+    pages: tuple[tuple[str, str], ...]  # (title, docs path)
+
+    @property
+    def collapsed(self) -> bool:
+        return len(self.pages) > NAV_SECTION_PAGES
+
+    def entry(self) -> dict[str, Any]:
+        if self.collapsed:
+            return {self.title: [self.index]}
+        return {self.title: [self.index, *({plain_title(t): p} for t, p in self.pages)]}
+
+
+def sections(c: Corpus) -> list[Section]:
+    """The generated sections, in navigation order."""
+    return [
+        Section(
             "Решения",
             urls.RESOLUTIONS_INDEX,
-            ((c.labels[r.slug], c.resolution_path(r)) for r in c.resolutions),
+            tuple((c.labels[r.slug], c.resolution_path(r)) for r in c.resolutions),
         ),
-        section("Темы", urls.THEMES_INDEX, ((t.name, c.theme_path(t.slug)) for t in c.themes)),
-        section("Районы", urls.DISTRICTS_INDEX, ((d, c.district_path(d)) for d in c.districts)),
-        section("Годы", urls.YEARS_INDEX, ((f"{y} год", c.year_path(y)) for y in c.years)),
-        section("Сроки", urls.DEADLINES_PAGE, calendar_nav(c)),
+        Section("Темы", urls.THEMES_INDEX, tuple((t.name, c.theme_path(t.slug)) for t in c.themes)),
+        Section(
+            "Районы", urls.DISTRICTS_INDEX, tuple((d, c.district_path(d)) for d in c.districts)
+        ),
+        Section("Годы", urls.YEARS_INDEX, tuple((f"{y} год", c.year_path(y)) for y in c.years)),
+        Section("Сроки", urls.DEADLINES_PAGE, tuple(calendar_nav(c))),
+    ]
+
+
+def navigation(generated: Sequence[Section], content: Sequence[tuple[str, str]]) -> list[Any]:
+    nav: list[Any] = [
+        {"Главная": "index.md"},
+        *(section.entry() for section in generated),
         {"Открытые данные": urls.DATA_PAGE},
     ]
     return nav + _content_nav(content)
 
 
-def not_in_nav(c: Corpus, pages: Iterable[str]) -> list[str]:
+def not_in_nav(generated: Sequence[Section], pages: Iterable[str]) -> list[str]:
     """gitignore patterns (for MkDocs's ``not_in_nav``) of the generated pages that the
     navigation leaves out on purpose: part pages and the pages of a collapsed section."""
-    folders = {
-        urls.RESOLUTION_PAGES: len(c.resolutions),
-        urls.THEME_PAGES: len(c.themes),
-        urls.DISTRICT_PAGES: len(c.districts),
-        urls.YEAR_PAGES: len(c.years),
-        urls.DEADLINES_PAGES: len(calendar_nav(c)),
-    }
     patterns = [
         pattern
-        for folder, count in folders.items()
-        if count > NAV_SECTION_PAGES
-        for pattern in (f"/{folder}/*.md", f"!/{folder}/index.md")
+        for section in generated
+        if section.collapsed
+        for folder in [posixpath.dirname(section.index)]
+        for pattern in (f"/{folder}/*.md", f"!/{section.index}")
     ]
     parts = [p.rstrip("/").replace("*", "") for p in urls.PART_PAGE_FOLDERS]
     if any(page.startswith(tuple(parts)) and page.count("/") >= 2 for page in pages):

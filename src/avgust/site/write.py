@@ -38,7 +38,7 @@ from avgust.site.collection import docx_runtime
 from avgust.site.corpus import Corpus
 from avgust.site.data import data_csv, data_page, data_records
 from avgust.site.markdown import check_markdown
-from avgust.site.nav import _content_title, navigation, not_in_nav
+from avgust.site.nav import _content_title, navigation, not_in_nav, sections
 from avgust.site.pages.calendar import deadlines_pages
 from avgust.site.pages.compare import Continuity, compare_files
 from avgust.site.pages.home import home_page
@@ -139,8 +139,9 @@ def _write_all(
     files.update(compared)
     files.update(docx_runtime(config.web_dir))
     files["README.md"] = GENERATED_NOTE
-    nav: dict[str, Any] = {"nav": navigation(c, content + compare_pages)}
-    hidden = not_in_nav(c, files)
+    listed = sections(c)
+    nav: dict[str, Any] = {"nav": navigation(listed, content + compare_pages)}
+    hidden = not_in_nav(listed, files)
     if hidden:
         nav["not_in_nav"] = hidden
     files[NAV_FILE] = yaml.safe_dump(nav, allow_unicode=True, sort_keys=False)

@@ -13,6 +13,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,8 @@ import pytest
 from avgust.browser.export import nav_pages, ungrouped
 from avgust.browser.shards import (
     META_FILE,
+    TIE,
     Page,
-    _recall,
     _recall_curve,
     build_ivf,
     calibration_queries,
@@ -238,6 +239,25 @@ def test_nprobe_is_chosen_for_the_recall_target_at_build_time(vectors: np.ndarra
     assert sorted(np.concatenate(members).tolist()) == list(range(len(vectors)))
     assert 1 <= nprobe <= len(members)
     assert len(set(assign.tolist())) == len(members)
+
+
+def _recall(  # the slow reference: one ivf_search per query and nprobe
+    vectors: np.ndarray,
+    centroids: np.ndarray,
+    lists: Sequence[tuple[np.ndarray, np.ndarray]],
+    queries: np.ndarray,
+    nprobe: int,
+    k: int = 10,
+) -> float:
+    found = 0
+    total = 0
+    for q in queries:
+        exact = vectors @ q
+        tenth = float(np.sort(exact)[::-1][: min(k, len(exact))][-1])
+        rows, _ = ivf_search(centroids, lists, q, k, nprobe)
+        found += int(np.sum(exact[rows] >= tenth - TIE))
+        total += min(k, len(vectors))
+    return found / total if total else 1.0
 
 
 def test_the_recall_curve_of_the_calibration_counts_as_the_ivf_search(
