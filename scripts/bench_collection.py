@@ -4,7 +4,8 @@ Synthetic corpora of the five real resolutions copied under new slugs: ten years
 per district, so N resolutions are N/10 districts. Vectors are random (the sizes do not
 depend on them; the time of :func:`continuity` does not either). Prints one table:
 
-* the open data file every directive is in (data/directives.json), for contrast;
+* all directives in one JSON file (what the open data was before it was split per region
+  and year), for contrast;
 * the biggest per-resolution file (data/r/<slug>.json) and data/rajony.json;
 * what the collection page fetches for 20 directives of 20 resolutions, and what the
   comparison page fetches for two districts (rajony.json + their resolutions);
@@ -101,7 +102,7 @@ def main() -> None:
     head = [
         "resolutions",
         "directives",
-        "directives.json",
+        "all in one JSON",
         "max r/<slug>.json",
         "rajony.json",
         "collection of 20",

@@ -33,9 +33,14 @@ DEADLINES_PAGES = "sroki"
 DEADLINE_FEEDS = f"{DEADLINES_PAGES}/ics"
 ALL_DEADLINES_FEED = "vse"
 DATA_PAGE = "dannye.md"
-DIRECTIVES_JSON = f"{DATA_FILES}/directives.json"
-DIRECTIVES_CSV = f"{DATA_FILES}/directives.csv"
-RESOLUTIONS_JSON = f"{DATA_FILES}/resolutions.json"
+# The open data, a file set per region and year (a file of everything would outgrow GitHub's
+# 100 MB per file): data/directives/<year>/<region>.{json,csv} and
+# data/resolutions/<year>/<region>.json
+OPEN_DIRECTIVES = f"{DATA_FILES}/directives"
+OPEN_RESOLUTIONS = f"{DATA_FILES}/resolutions"
+DATA_CATALOG_JSON = f"{DATA_FILES}/catalog.json"  # one row per file set: what it holds, where
+DATA_CATALOG_CSV = f"{DATA_FILES}/catalog.csv"
+NO_YEAR = "bez-goda"
 SEARCH_PAGE = "poisk/index.md"
 COLLECTION_PAGE = "podborka/index.md"  # content/podborka/: the visitor's collection (Подборка)
 COMPARE_PAGES = "sravnenie"  # content/sravnenie/index.md and one page per district's years
@@ -120,6 +125,12 @@ def source_path(slug: str, suffix: str) -> str:
     return f"{SOURCE_FILES}/{slug}{suffix}"
 
 
+def open_data_path(folder: str, year: int | None, region_slug: str, suffix: str) -> str:
+    """One file of the open data: ``<folder>/<year>/<region><suffix>`` (folder: OPEN_DIRECTIVES
+    or OPEN_RESOLUTIONS)."""
+    return f"{folder}/{year if year is not None else NO_YEAR}/{region_slug}{suffix}"
+
+
 def page_url(page: str) -> str:
     """The site URL (relative to the site root) of a docs/ page, with directory URLs."""
     if page == "index.md":
@@ -150,22 +161,24 @@ __all__ = [
     "COLLECTION_PAGE",
     "COMPARE_PAGE",
     "COMPARE_PAGES",
+    "DATA_CATALOG_CSV",
+    "DATA_CATALOG_JSON",
     "DATA_FILES",
     "DATA_PAGE",
     "DEADLINES_PAGE",
     "DEADLINES_PAGES",
     "DEADLINE_FEEDS",
-    "DIRECTIVES_CSV",
-    "DIRECTIVES_JSON",
     "DISTRICTS_INDEX",
     "DISTRICTS_JSON",
     "DISTRICT_DATA",
     "DISTRICT_PAGES",
     "HOME_PAGE",
     "NAV_FILE",
+    "NO_YEAR",
+    "OPEN_DIRECTIVES",
+    "OPEN_RESOLUTIONS",
     "PART_PAGE_FOLDERS",
     "RESOLUTIONS_INDEX",
-    "RESOLUTIONS_JSON",
     "RESOLUTION_DATA",
     "RESOLUTION_PAGES",
     "SEARCH_PAGE",
@@ -183,6 +196,7 @@ __all__ = [
     "districts_index_part",
     "html_link",
     "md_link",
+    "open_data_path",
     "page_url",
     "resolution_data_path",
     "resolution_path",

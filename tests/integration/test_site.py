@@ -21,6 +21,7 @@ from avgust.site.links import check_links
 from avgust.site.mkdocs import build_site
 from avgust.site.serve import make_server
 from avgust.site.write import write_pages
+from tests.support import opendata
 from tests.support.project import ROOT
 from tests.support.sitebuild import (
     HOSTILE,
@@ -161,10 +162,10 @@ def test_no_page_loads_anything_from_another_host(real: BuiltSite) -> None:
 
 
 def test_open_data_and_the_source_documents_are_served(real: BuiltSite) -> None:
-    rows = (real.site / "data" / "directives.csv").read_text(encoding="utf-8-sig").splitlines()
     count = sum(len(r.directives) for r in real.resolutions)
-    assert rows[0].startswith("id,url,") and len(rows) >= count + 1
-    assert len(json.loads((real.site / "data" / "directives.json").read_text("utf-8"))) == count
+    assert len(opendata.csv_rows(real.site)) == count
+    assert len(opendata.json_records(real.site)) == count
+    assert sum(row["directives"] for row in opendata.catalog(real.site)) == count
     for res in real.resolutions:
         copy = real.site / "sources" / f"{res.slug}.txt"
         assert copy.read_bytes() == (ROOT / res.source).read_bytes()

@@ -1,16 +1,25 @@
-"""The open data: every directive as JSON and CSV (spreadsheet-safe), and its page."""
+"""The open data: every directive as JSON and CSV (spreadsheet-safe), a file set per region
+and year with a catalogue of them, and its page."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
+from avgust import urls
 from avgust.index.records import DirectiveRecord
+from avgust.records import Resolution, to_dict
 from avgust.ru.format import plural
-from avgust.site.corpus import Corpus, similar_items
+from avgust.site.corpus import Corpus, Item, similar_items, unique_slugs
+from avgust.site.markdown import md_text
 from avgust.site.pages.common import front_matter
+from avgust.util.text import squash
 
 DATA_FIELDS = (
     "id",
@@ -43,29 +52,122 @@ DATA_FIELDS = (
 
 _SITE_FIELDS = ("similar", "source")  # what only the site knows; the rest is the record's
 _RECORD_FIELDS = tuple(name for name in DATA_FIELDS if name not in _SITE_FIELDS)
+UNKNOWN_REGION_LABEL = "Регион не указан"
+CATALOG_FIELDS = (
+    "year",
+    "region",
+    "resolutions",
+    "directives",
+    "directives_json",
+    "directives_csv",
+    "resolutions_json",
+)
 
 
-def data_records(c: Corpus, site_url: str | None) -> list[dict[str, Any]]:
-    """Every directive as the open data has it: a selection of its published record, with the
-    addresses made absolute under ``site_url`` and the similar directives of other districts."""
-    base = site_url.rstrip("/") + "/" if site_url else ""
+@dataclass(frozen=True)
+class DataPart:
+    """One file set of the open data: the resolutions of one region in one year. A region
+    has a few dozen districts, so a part stays a few MB however large the corpus grows."""
+
+    year: int | None
+    region: str
+    region_slug: str
+    resolutions: tuple[Resolution, ...]
+
+    def path(self, folder: str, suffix: str) -> str:
+        return urls.open_data_path(folder, self.year, self.region_slug, suffix)
+
+    @property
+    def directives_json(self) -> str:
+        return self.path(urls.OPEN_DIRECTIVES, ".json")
+
+    @property
+    def directives_csv(self) -> str:
+        return self.path(urls.OPEN_DIRECTIVES, ".csv")
+
+    @property
+    def resolutions_json(self) -> str:
+        return self.path(urls.OPEN_RESOLUTIONS, ".json")
+
+    @property
+    def directive_count(self) -> int:
+        return sum(len(r.directives) for r in self.resolutions)
+
+
+def data_parts(c: Corpus) -> list[DataPart]:
+    """The open data's file sets, newest year first, then by region."""
+    groups: dict[tuple[int | None, str], list[Resolution]] = defaultdict(list)
+    for res in c.resolutions:
+        region = squash(res.region) if res.region and res.region.strip() else UNKNOWN_REGION_LABEL
+        groups[(res.year, region)].append(res)
+    slugs = unique_slugs({region: region for _, region in groups})
+    return [
+        DataPart(year, region, slugs[region], tuple(groups[(year, region)]))
+        for year, region in sorted(groups, key=lambda k: (-(k[0] or 0), k[1]))
+    ]
+
+
+def data_records(
+    c: Corpus, site_url: str | None, resolutions: Sequence[Resolution] | None = None
+) -> list[dict[str, Any]]:
+    """Every directive (of ``resolutions``, or of the corpus) as the open data has it: a
+    selection of its published record, with the addresses made absolute under ``site_url``
+    and the similar directives of other districts."""
+    base = _base(site_url)
     records = []
-    for item in c.items:
-        record = DirectiveRecord.of(item.resolution, item.directive)
-        records.append(
-            {
-                **record.view(_RECORD_FIELDS),
-                "url": base + record.url,
-                "similar": [s.id for s in similar_items(c, item)],
-                "source": f"{base}{c.source_path(item.resolution)}",
-            }
-        )
+    for res in c.resolutions if resolutions is None else resolutions:
+        for directive in res.directives:
+            item = Item(res, directive)
+            record = DirectiveRecord.of(res, directive)
+            records.append(
+                {
+                    **record.view(_RECORD_FIELDS),
+                    "url": base + record.url,
+                    "similar": [s.id for s in similar_items(c, item)],
+                    "source": f"{base}{c.source_path(res)}",
+                }
+            )
     return records
 
 
-def data_csv(records: Sequence[Mapping[str, Any]]) -> str:
+def data_files(c: Corpus, site_url: str | None) -> dict[str, str]:
+    """The open data: per region and year the directives in JSON and CSV and the whole
+    documents in JSON, and a catalogue of those file sets in JSON and CSV."""
+    base = _base(site_url)
+    files: dict[str, str] = {}
+    catalog: list[dict[str, Any]] = []
+    for part in data_parts(c):
+        records = data_records(c, site_url, part.resolutions)
+        files[part.directives_json] = _json(records)
+        files[part.directives_csv] = data_csv(records)
+        files[part.resolutions_json] = _json([to_dict(r) for r in part.resolutions])
+        catalog.append(
+            {
+                "year": part.year,
+                "region": part.region,
+                "resolutions": len(part.resolutions),
+                "directives": len(records),
+                "directives_json": base + part.directives_json,
+                "directives_csv": base + part.directives_csv,
+                "resolutions_json": base + part.resolutions_json,
+            }
+        )
+    files[urls.DATA_CATALOG_JSON] = _json(catalog)
+    files[urls.DATA_CATALOG_CSV] = data_csv(catalog, CATALOG_FIELDS)
+    return files
+
+
+def _base(site_url: str | None) -> str:
+    return site_url.rstrip("/") + "/" if site_url else ""
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def data_csv(records: Sequence[Mapping[str, Any]], fields: Sequence[str] = DATA_FIELDS) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=DATA_FIELDS, lineterminator="\r\n")
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\r\n")
     writer.writeheader()
     for record in records:
         writer.writerow(
@@ -109,13 +211,28 @@ def data_page(c: Corpus) -> str:
         "# Открытые данные",
         "",
         f"Все {plural(len(c.items), 'поручение', 'поручения', 'поручений')} из "
-        f"{plural(len(c.resolutions), 'документа', 'документов', 'документов')} — одной таблицей:",
+        f"{plural(len(c.resolutions), 'документа', 'документов', 'документов')} — по файлу на "
+        "регион и год: CSV (UTF-8, разделитель — запятая; списки внутри ячейки — через «; ») "
+        "открывается в Excel и LibreOffice, JSON — те же записи; «документы» — решения целиком: "
+        "преамбула, разделы, поручения со сроками и темами.",
         "",
-        "- [directives.csv](data/directives.csv) — CSV (UTF-8, разделитель — запятая; "
-        "списки внутри ячейки — через «; »), открывается в Excel и LibreOffice;",
-        "- [directives.json](data/directives.json) — те же записи в JSON;",
-        "- [resolutions.json](data/resolutions.json) — документы целиком: преамбула, разделы, "
-        "поручения со сроками и темами.",
+        f"Список всех файлов с числом поручений: [catalog.csv]({_link(urls.DATA_CATALOG_CSV)}), "
+        f"[catalog.json]({_link(urls.DATA_CATALOG_JSON)}).",
+    ]
+    for year, in_year in groupby(data_parts(c), key=lambda part: part.year):
+        heading = f"{year} год" if year is not None else "Год не указан"
+        lines += ["", f"## {heading} {{#god-{year if year is not None else urls.NO_YEAR}}}", ""]
+        for part in in_year:
+            counts = (
+                f"{plural(len(part.resolutions), 'документ', 'документа', 'документов')}, "
+                f"{plural(part.directive_count, 'поручение', 'поручения', 'поручений')}"
+            )
+            lines.append(
+                f"- {md_text(part.region)} — {counts}: [CSV]({_link(part.directives_csv)}) · "
+                f"[JSON]({_link(part.directives_json)}) · "
+                f"[документы]({_link(part.resolutions_json)})"
+            )
+    lines += [
         "",
         "## Поля {#polya}",
         "",
@@ -129,3 +246,7 @@ def data_page(c: Corpus) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _link(path: str) -> str:
+    return urls.md_link(urls.DATA_PAGE, path)

@@ -17,7 +17,6 @@ avgust MkDocs plugin (:mod:`avgust.site.plugin`) reads (MkDocs itself skips dot 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -33,10 +32,10 @@ from avgust.config import Config
 from avgust.errors import AvgustError, SourceError
 from avgust.read.files import read_regular
 from avgust.read.sources import MAX_SOURCE_BYTES
-from avgust.records import Resolution, SimilarDirective, Theme, to_dict
+from avgust.records import Resolution, SimilarDirective, Theme
 from avgust.site.collection import docx_runtime
 from avgust.site.corpus import Corpus
-from avgust.site.data import data_csv, data_page, data_records
+from avgust.site.data import data_files, data_page
 from avgust.site.markdown import check_markdown
 from avgust.site.nav import _content_title, navigation, not_in_nav, sections
 from avgust.site.pages.calendar import deadlines_pages
@@ -129,12 +128,7 @@ def _write_all(
                 f"content/{path} would overwrite a generated page", config.content_dir
             )
     files.update(generated)
-    records = data_records(c, url)
-    files[urls.DIRECTIVES_JSON] = json.dumps(records, ensure_ascii=False, indent=1) + "\n"
-    files[urls.DIRECTIVES_CSV] = data_csv(records)
-    files[urls.RESOLUTIONS_JSON] = (
-        json.dumps([to_dict(r) for r in c.resolutions], ensure_ascii=False, indent=1) + "\n"
-    )
+    files.update(data_files(c, url))
     compared, compare_pages = compare_files(c, links, url)  # Подборка and Сравнение
     files.update(compared)
     files.update(docx_runtime(config.web_dir))

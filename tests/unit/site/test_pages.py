@@ -37,6 +37,7 @@ from avgust.site.write import write_pages
 from avgust.themes import assign_themes, load_themes
 from avgust.urls import NAV_FILE
 from avgust.util.text import squash
+from tests.support import opendata
 from tests.support.project import DATA, GOLDEN, ROOT, check_golden, source_files
 from tests.support.sitebuild import HOSTILE, hostile_corpus
 
@@ -247,21 +248,39 @@ def test_open_data_has_every_directive_in_json_and_csv(
     docs: Path, corpus: tuple[list[Resolution], tuple[Theme, ...]]
 ) -> None:
     count = sum(len(r.directives) for r in corpus[0])
-    records = json.loads(_page(docs, "data/directives.json"))
+    records = opendata.json_records(docs)
     assert len(records) == count and list(records[0]) == list(DATA_FIELDS)
-    raw = (docs / "data" / "directives.csv").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    rows = opendata.csv_rows(docs)
     assert len(rows) == count
     by_id = {row["id"]: row for row in rows}
     mentoring = by_id["2020-muchkapskij-rajon#p-2-4"]
     assert mentoring["url"].endswith("resheniya/2020-muchkapskij-rajon/#p-2-4")
     assert mentoring["district"] == "Мучкапский район" and "nastavnichestvo" in mentoring["themes"]
     assert mentoring["similar"] == "2018-sosnovskij-rajon#p-3-4; 2021-rasskazovskij-rajon#d-12"
-    full = json.loads(_page(docs, "data/resolutions.json"))
-    assert [Resolution.from_dict(r) for r in full] == sorted(
-        corpus[0], key=lambda r: (r.date or "", r.slug), reverse=True
-    )
+    full = [
+        Resolution.from_dict(r)
+        for row in opendata.catalog(docs)
+        for r in json.loads(_page(docs, row["resolutions_json"]))
+    ]
+    assert sorted(full, key=lambda r: r.slug) == sorted(corpus[0], key=lambda r: r.slug)
+
+
+def test_the_open_data_is_a_file_set_per_region_and_year_that_the_data_page_lists(
+    docs: Path, corpus: tuple[list[Resolution], tuple[Theme, ...]]
+) -> None:
+    rows = opendata.catalog(docs)
+    expected = {(r.year, r.region) for r in corpus[0]}
+    assert {(row["year"], row["region"]) for row in rows} == expected and len(rows) == len(expected)
+    page = _page(docs, "dannye.md")
+    for row in rows:
+        records = json.loads(_page(docs, row["directives_json"]))
+        assert {(r["year"], r["region"]) for r in records} == {(row["year"], row["region"])}
+        assert len(records) == row["directives"]
+        for key in ("directives_json", "directives_csv", "resolutions_json"):
+            assert f"]({row[key]})" in page  # dannye.md sits at the root, beside data/
+    catalog_csv = (docs / "data" / "catalog.csv").read_text("utf-8-sig")
+    assert len(list(csv.DictReader(io.StringIO(catalog_csv)))) == len(rows)
+    assert not (docs / "data" / "directives.json").exists()  # no file of everything
 
 
 def test_the_source_documents_are_copied_byte_for_byte(
@@ -474,10 +493,9 @@ def test_open_data_csv_cells_cannot_run_as_spreadsheet_formulas(tmp_path: Path) 
     )
     config = _config(tmp_path)
     write_pages([dataclasses.replace(resolution, directives=directives)], themes, {}, config)
-    raw = (config.docs_dir / "data" / "directives.csv").read_bytes().decode("utf-8-sig")
-    texts = [row["text"] for row in csv.DictReader(io.StringIO(raw))]
+    texts = [row["text"] for row in opendata.csv_rows(config.docs_dir)]
     assert texts == ["'" + f for f in formulas]
-    records = json.loads((config.docs_dir / "data" / "directives.json").read_text("utf-8"))
+    records = opendata.json_records(config.docs_dir)
     assert [r["text"] for r in records] == formulas  # JSON keeps the text as written
 
 
@@ -499,7 +517,7 @@ def test_responsible_line_is_shown_escaped_and_in_open_data(tmp_path: Path) -> N
     texts = " ".join(c.content for c in inline if c.type == "text")
     assert f"Ответственные: {who}" in html.unescape(texts).replace("\\", "")
     assert "responsible" in DATA_FIELDS
-    records = json.loads((config.docs_dir / "data" / "directives.json").read_text("utf-8"))
+    records = opendata.json_records(config.docs_dir)
     assert records[0]["responsible"] == who
 
 
@@ -507,3 +525,23 @@ def test_an_html_original_is_published_as_text_not_as_a_page() -> None:
     resolution, _ = hostile_corpus()
     page = dataclasses.replace(resolution, source="resolutions/2023-talovskij.html")
     assert Corpus.source_path(page) == f"sources/{resolution.slug}.html.txt"
+
+
+def test_a_hostile_region_name_is_text_on_the_data_page_and_a_plain_cell_in_the_catalog(
+    tmp_path: Path,
+) -> None:
+    resolution, themes = hostile_corpus()
+    region = '=HYPERLINK("http://evil")<img src=x onerror=alert(1)> [x](javascript:alert(2))'
+    config = _config(tmp_path)
+    write_pages([dataclasses.replace(resolution, region=region)], themes, {}, config)
+    (row,) = opendata.catalog(config.docs_dir)
+    assert row["region"] == region and "/" not in row["directives_csv"].split("/", 3)[-1]
+    page = _page(config.docs_dir, "dannye.md")
+    tokens = list(MarkdownIt("commonmark", {"html": True}).parse(page))
+    inline = [c for t in tokens for c in (t.children or [])]
+    assert not [c for c in [*tokens, *inline] if c.type.startswith("html")]
+    links = [str(c.attrGet("href")) for c in inline if c.type == "link_open"]
+    assert links and all(link.startswith(("data/", "#")) for link in links), links
+    cells = (config.docs_dir / "data" / "catalog.csv").read_text("utf-8-sig")
+    (parsed,) = csv.DictReader(io.StringIO(cells))
+    assert parsed["region"] == "'" + region

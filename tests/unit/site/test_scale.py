@@ -185,7 +185,11 @@ def test_a_new_resolution_rewrites_only_the_pages_it_touches(
     kept = {k for k in before if k in after and before[k][0] == after[k][0]}
     rewritten = set(after) - kept
     assert f"resheniya/{added.slug}.md" in rewritten
-    assert "index.md" in rewritten and "data/directives.json" in rewritten
+    assert "index.md" in rewritten and "data/catalog.json" in rewritten
+    opened = {k for k in after if k.startswith("data/directives/") and k.endswith(".json")}
+    touched = {k for k in opened if k.startswith(f"data/directives/{added.year}/")}
+    assert touched and touched <= rewritten, "the new resolution's region and year"
+    assert opened - touched and (opened - touched) <= kept, "other years' open data stay"
     for res in base:
         assert f"resheniya/{res.slug}.md" in kept
     assert all(before[k][1] == after[k][1] for k in kept)

@@ -1,0 +1,36 @@
+"""Reading the open data back as a user would: the catalogue, then every file it lists."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from avgust import urls
+
+
+def catalog(root: Path) -> list[dict[str, Any]]:
+    """The catalogue rows of a docs/ or site folder (addresses relative: no site URL set)."""
+    rows: list[dict[str, Any]] = json.loads((root / urls.DATA_CATALOG_JSON).read_text("utf-8"))
+    return rows
+
+
+def json_records(root: Path) -> list[dict[str, Any]]:
+    """Every directive of the open data's JSON files, in catalogue order."""
+    return [
+        record
+        for row in catalog(root)
+        for record in json.loads((root / row["directives_json"]).read_text("utf-8"))
+    ]
+
+
+def csv_rows(root: Path) -> list[dict[str, str]]:
+    """Every directive of the open data's CSV files, each file checked to start with a BOM."""
+    rows: list[dict[str, str]] = []
+    for row in catalog(root):
+        raw = (root / row["directives_csv"]).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), row["directives_csv"]
+        rows += csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))
+    return rows
