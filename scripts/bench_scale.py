@@ -257,7 +257,78 @@ def _browser(site: Path) -> dict[str, Any]:
             [u for u in fetched if any(f in u for f in FIXED)], base
         )
         out["latency_ms"] = latencies
+        out.update(_header_walk(browser, base, site, body_bytes))
         browser.close()
+    return out
+
+
+HEADER_BOX = "input.avg-hs-input"
+HEADER_DIRECTIVES = '.avg-hs-option[data-kind="directive"]'
+
+
+def _header_walk(browser: Any, base: str, site: Path, body_bytes: Any) -> dict[str, Any]:
+    """The header box on a resolution page as a teacher uses it: words, then by meaning, then a
+    second query, then a click on the first directive, which must land on its anchor. Raises
+    SystemExit when a step gives nothing: the site does not work at this size. The latency of
+    words includes the box's 120 ms typing pause; by meaning is Enter → answer, model loaded."""
+    page_path = sorted(p.parent for p in (site / "resheniya").glob("*/index.html"))[-1]
+    fetched: list[str] = []
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    page.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url.startswith(base) else route.abort(),
+    )
+    page.on("requestfinished", lambda request: fetched.append(request.url))
+    page.goto(base + page_path.relative_to(site).as_posix() + "/")
+    page.wait_for_load_state("load")
+    loaded = len(fetched)
+
+    def answer(query: str, mode: str) -> float:
+        started = time.perf_counter()
+        page.wait_for_function(
+            """([q, m]) => { const r = document.querySelector('.avg-hs');
+                             return r.dataset.query === q && r.dataset.mode === m; }""",
+            arg=[query, mode],
+            timeout=300_000,
+        )
+        if not page.locator(HEADER_DIRECTIVES).count():
+            raise SystemExit(f"the header search found no directive for {query!r} ({mode})")
+        return (time.perf_counter() - started) * 1000
+
+    out: dict[str, Any] = {}
+    box = page.locator(HEADER_BOX)
+    box.click()
+    started = time.perf_counter()
+    box.fill(QUERIES[0])
+    answer(QUERIES[0], "lexical")
+    out["header_words_ms"] = (time.perf_counter() - started) * 1000
+    words = len(fetched)
+    box.press("Enter")
+    answer(QUERIES[0], "hybrid")  # includes the model's download and start
+    meaning = len(fetched)
+    started = time.perf_counter()
+    box.fill(QUERIES[1])
+    answer(QUERIES[1], "lexical")
+    out["header_words_next_ms"] = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    box.press("Enter")
+    answer(QUERIES[1], "hybrid")
+    out["header_meaning_ms"] = (time.perf_counter() - started) * 1000
+    nxt = len(fetched)
+    link = page.locator(HEADER_DIRECTIVES).first.locator("a")
+    anchor = (link.get_attribute("href") or "").split("#", 1)[-1]
+    link.click()
+    page.wait_for_url(f"**#{anchor}")
+    if page.evaluate("() => document.querySelector(':target')?.id") != anchor:
+        raise SystemExit(f"the first result did not land on its directive #{anchor}")
+
+    def search_bytes(urls: Sequence[str]) -> int:
+        return int(body_bytes([u for u in urls if not any(f in u for f in FIXED)], base))
+
+    out["header_words_bytes"] = search_bytes(fetched[loaded:words])
+    out["header_meaning_bytes"] = search_bytes(fetched[words:meaning])
+    out["header_next_bytes"] = search_bytes(fetched[meaning:nxt])
+    page.close()
     return out
 
 
@@ -331,6 +402,10 @@ def _mb(n: float) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.0f} KB"
 
 
+def _kb(n: float) -> str:
+    return f"{n / 1000:,.0f} KB"
+
+
 def _slowest(stages: dict[str, float], top: int = 3) -> str:
     ranked = sorted(stages.items(), key=lambda kv: -kv[1])[:top]
     return ", ".join(f"{k} {v:.0f} s" for k, v in ranked)
@@ -352,6 +427,8 @@ def table(results: Sequence[dict[str, Any]]) -> str:
             "search data (lunr index)",
             "first / next search download",
             "query latency (1st, 2nd)",
+            "header: words / + meaning / next (bytes)",
+            "header latency: words 1st, 2nd / meaning",
             "rebuild +1 resolution",
             "docs/ pages (all files) rewritten",
         )
@@ -373,6 +450,18 @@ def table(results: Sequence[dict[str, Any]]) -> str:
                 f"{_mb(r['search_data_bytes'])} ({_mb(r['lunr_index_bytes'])})",
                 (f"{_mb(r['first_search_bytes'])} / {_mb(r['next_search_bytes'])}" if lat else "—"),
                 f"{lat[0]:.0f} / {lat[1]:.0f} ms" if lat else "—",
+                (
+                    f"{_kb(r['header_words_bytes'])} / {_kb(r['header_meaning_bytes'])} / "
+                    f"{_kb(r['header_next_bytes'])}"
+                    if lat
+                    else "—"
+                ),
+                (
+                    f"{r['header_words_ms']:.0f}, {r['header_words_next_ms']:.0f} / "
+                    f"{r['header_meaning_ms']:.0f} ms"
+                    if lat
+                    else "—"
+                ),
                 f"{r['rebuild_seconds']:.0f} s = {r['rebuild_seconds'] / r['build_seconds']:.0%}"
                 f" ({_slowest(r['rebuild_stages'], 2)})",
                 f"{r['docs_pages_rewritten']:,} of {r['docs_pages']:,} "
