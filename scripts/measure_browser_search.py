@@ -24,17 +24,13 @@ Exits 1 if a target is missed.
 from __future__ import annotations
 
 import argparse
-import functools
 import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +44,7 @@ from avgust.parse.batch import parse_all
 from avgust.pipeline import run_build
 from avgust.read.sources import discover_sources
 from avgust.search.hybrid import search
+from avgust.site.serve import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -111,25 +108,6 @@ def prepare(args: argparse.Namespace, work: Path) -> tuple[Config, Path]:
 
 def _locks(_folder: str, names: list[str]) -> list[str]:
     return [n for n in names if n.endswith(".lock")]
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def serve(site: Path) -> Iterator[str]:
-    """The site on http://127.0.0.1:<free port>/ (plain http.server: no compression)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 # ------------------------------------------------------------------ the browser
@@ -313,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_browser(site: Path, config: Config, index: Index, args: argparse.Namespace) -> list[str]:
     from playwright.sync_api import sync_playwright
 
-    with serve(site) as base, sync_playwright() as p:
+    with serving(site) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             return measure(browser, base, config, index, args)

@@ -19,19 +19,17 @@ anti-aliased pixel).
 from __future__ import annotations
 
 import argparse
-import functools
 import io
 import json
 import sys
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 from playwright.sync_api import sync_playwright
+
+from avgust.site.serve import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"  # Debian's; never `playwright install`
@@ -40,25 +38,6 @@ RESOLUTION = "2020-muchkapskij-rajon"
 THEME = "nastavnichestvo"
 COLOURS = 64  # palette size: text and the theme's few colours stay crisp
 LIMIT = 150_000  # bytes per picture
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def serving(site: Path, port: int) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def collected(site: Path) -> list[str]:

@@ -6,16 +6,11 @@ Screenshots go to artifacts/screenshots/.
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
+from avgust.site.serve import serving as serving  # the one server of tests and scripts
 from tests.support.project import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -31,26 +26,6 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 # CI installs chromium (.ci/run): there a missing browser must fail, not skip
 NO_CHROMIUM = shutil.which(CHROMIUM) is None and os.environ.get("CI") != "true"
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def serving(site: Path) -> Iterator[str]:
-    """``site`` on http://127.0.0.1:<free port>/ (plain http.server) while the block runs."""
-    handler = functools.partial(_Quiet, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 class Tab:

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import functools
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
@@ -70,15 +73,45 @@ def _log(line: str) -> None:
     sys.stderr.write(shown + "\n")
 
 
-def make_server(site_dir: Path, port: int = 8000, host: str = "127.0.0.1") -> SiteServer:
+class QuietHandler(SiteHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # for tests and scripts, whose output is their own
+
+
+def make_server(
+    site_dir: Path, port: int = 8000, host: str = "127.0.0.1", *, quiet: bool = False
+) -> SiteServer:
     """A threading HTTP server for the built site at ``site_dir``; the caller serves it."""
     if not (site_dir / "index.html").is_file():
         raise AvgustError("no built site here: run `avgust build` first", site_dir)
-    handler = functools.partial(SiteHandler, directory=str(site_dir))
+    handler = functools.partial(QuietHandler if quiet else SiteHandler, directory=str(site_dir))
     try:
         return SiteServer((host, port), handler)
     except OSError as exc:
         raise AvgustError(f"cannot serve on {host}:{port}: {exc.strerror}", site_dir) from exc
 
 
-__all__ = ["BACKLOG", "CLIENT_TIMEOUT", "MAX_PATH", "SiteServer", "make_server"]
+@contextmanager
+def serving(site_dir: Path, port: int = 0) -> Iterator[str]:
+    """``site_dir`` on http://127.0.0.1:<port, default a free one>/, quietly, while the block
+    runs: the server of tests, benchmarks and screenshots."""
+    server = make_server(site_dir, port, quiet=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+__all__ = [
+    "BACKLOG",
+    "CLIENT_TIMEOUT",
+    "MAX_PATH",
+    "QuietHandler",
+    "SiteServer",
+    "make_server",
+    "serving",
+]
