@@ -480,6 +480,7 @@ def test_a_model_that_does_not_load_is_explained_and_can_be_retried(
         notice = offline.page.locator(".avg-search-notice").inner_text()
         assert "проверьте подключение к интернету" in notice
         assert "Failed to fetch" not in notice and "(" not in notice
+        offline.wait_mode("lexical")  # the words' shards may come after the model's failure
         assert offline.results()  # the words still answer
         offline.page.unroute(model)
         retry.click()
@@ -574,7 +575,7 @@ def test_pages_that_do_not_search_load_nothing_of_it_and_a_second_visit_download
         assert fetched(first, heavy) == []  # opening the page loads no model
         first.type_query("наставничество")
         first.wait_mode("hybrid")
-        assert len(fetched(first, heavy)) == 5
+        assert len(fetched(first, heavy)) == 4  # model, tokenizer, runtime, theme vectors
         second = Tab(browser, served, context=first.context)  # same profile, same Cache API
         second.open_search()
         second.type_query("mentoring for young teachers")

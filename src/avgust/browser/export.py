@@ -69,7 +69,7 @@ SCRIPT = "search.js"
 STYLE = "search.css"
 JS_DIR = Path(__file__).parent / "js"  # package data: the page's script, ranker and style
 HEADER_SCRIPT = "header.js"  # the header box of every page
-PAGE_FILES = (SCRIPT, "rank.js", STYLE, HEADER_SCRIPT, "shards.js", "embedder.js")
+PAGE_FILES = (SCRIPT, "rank.js", "fusion.js", STYLE, HEADER_SCRIPT, "shards.js", "embedder.js")
 SEARCH_PAGE_URL = "poisk/"
 _SEARCH_ICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" aria-hidden="true"><path d="M9.5 '
@@ -183,6 +183,10 @@ def export_search_assets(
                 "files": files,
                 "model": data["model"],
                 "themes": data["themes"],
+                "districts": data["districts"],
+                "years": data["years"],
+                "fusion": data["fusion"],
+                "signal_themes": data["signal_themes"],
             },
             queries=index.theme_vectors if len(index.theme_vectors) else None,
         )
