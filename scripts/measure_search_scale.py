@@ -97,7 +97,8 @@ for (const q of queries) {
 const raw = readFileSync(themesPath);
 const themes = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
 bytes = 0;
-const page = new ShardedRanker(new Shards(meta, load), themes);
+const reader = new Shards(meta, load);
+const page = new ShardedRanker(reader, await reader.file(meta.page), themes);
 const full = [];
 for (const q of queries) {
   const start = bytes;
@@ -161,8 +162,8 @@ def measure(
             vectors,
             pages,
             dest,
-            extra={
-                "lexical_weight": params.lexical_weight,
+            extra={"lexical_weight": params.lexical_weight},
+            page={
                 "fusion": {**dataclasses.asdict(params), "pool": POOL},
                 "signal_themes": [
                     {"slug": t.slug, "rules": [_rule_json(r) for r in t.rules]} for t in themes

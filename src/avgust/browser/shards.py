@@ -22,6 +22,8 @@ What a visitor downloads must not grow with the corpus, so nothing here is one f
                       small corpus, a narrow filter and the rows it must rescore with them
     s/d<n>-<hash>.bin the lemmas of the records of chunk n with their counts and document
                       frequencies: the full page's pseudo-relevance feedback
+    s/q-<hash>.bin    what only the full page needs: fusion parameters, theme rules, filters
+                      and the lists of the e, d, k and x files below
     s/x-<hash>.bin    the facets: per theme, district and year its number of directives and
                       the file s/f-<hash>.bin of their rows (the filters and the theme signal)
 
@@ -478,12 +480,15 @@ def export_shards(
     *,
     extra: Mapping[str, Any] | None = None,
     queries: np.ndarray | None = None,
+    page: Mapping[str, Any] | None = None,
 ) -> list[Path]:
     """Write meta.json and the shards into ``dest``; return the files written.
 
     ``vectors`` (None: a lexical-only site) give the IVF lists and the statistics, ``queries``
     (query vectors) the number of lists to probe; ``extra`` goes into meta.json as it is (the
-    model's manifest, the fusion weight).
+    model's manifest, the fusion weight), ``page`` into a file of its own that only the full
+    search page reads (the fusion parameters, the theme rules, the filters' values), so that
+    meta.json, which the header box reads, stays small.
     """
     writer = _Writer(dest)
     meta: dict[str, Any] = {
@@ -498,17 +503,22 @@ def export_shards(
         "terms": _term_shards(lexical, writer),
         "lexicon": _lexicon_shards(lexicon, writer),
         "records": _record_chunks(records, writer),
+        "pages": writer.put("p", ".bin", deflate(_json([[p.kind, p.title, p.url] for p in pages]))),
+    }
+    # the full page's own files: listed in its page file, not in meta.json (the header reads it)
+    full: dict[str, Any] = {
+        **(page or {}),
         "docs": _doc_term_chunks(lexical, writer),
         "facets": _facets(records, writer),
-        "pages": writer.put("p", ".bin", deflate(_json([[p.kind, p.title, p.url] for p in pages]))),
     }
     if vectors is not None and len(records):
         v = np.asarray(vectors, dtype=np.float32)
         meta["dim"] = int(v.shape[1])
         meta["ivf"] = _ivf_files(v, writer, queries)
         meta["stats"] = writer.put("g", ".bin", deflate(_json(_stats(v))))
-        meta["vectors"] = _vector_chunks(v, writer)
-        meta["covariance"] = _covariance(v, writer)
+        full["vectors"] = _vector_chunks(v, writer)
+        full["covariance"] = _covariance(v, writer)
+    meta["page"] = writer.put("q", ".bin", deflate(_json(full)))
     meta.update(extra or {})
     writer.written.append(atomic_write(dest / META_FILE, _json(meta)))
     return writer.written

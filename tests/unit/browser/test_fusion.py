@@ -45,7 +45,8 @@ const load = async (path) => {
 };
 const raw = readFileSync(themesPath);
 const themes = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-const ranker = new ShardedRanker(new Shards(meta, load), themes);
+const shards = new Shards(meta, load);
+const ranker = new ShardedRanker(shards, await shards.file(meta.page), themes);
 const out = [];
 for (const c of JSON.parse(readFileSync(casesPath, "utf8"))) {
   const { rows, scores } = await ranker.rank(c.query, Float32Array.from(c.vector), c.options);
@@ -106,12 +107,9 @@ def export(fixture: dict[str, Any], dest: Path) -> None:
         index.vectors,
         [],
         dest,
-        extra={
-            "lexical_weight": browser["fusion"]["lexical_weight"],
-            "fusion": browser["fusion"],
-            "signal_themes": browser["signal_themes"],
-        },
+        extra={"lexical_weight": browser["fusion"]["lexical_weight"]},
         queries=index.theme_vectors,
+        page={"fusion": browser["fusion"], "signal_themes": browser["signal_themes"]},
     )
 
 

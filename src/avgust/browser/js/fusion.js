@@ -19,6 +19,10 @@ const NARROW_CHUNKS = 12; // a filter within this many vector chunks is ranked o
 // the best rows without a vector get theirs, in RESCORE_ROUNDS rounds of RESCORE_CHUNKS chunks
 const RESCORE_ROUNDS = 3;
 const RESCORE_CHUNKS = 4;
+// int8 cosines are off by up to ~1e-3, enough to reorder the dense top hits whose lemmas and
+// vectors feed back: the rows this near the feedback_docs-th get their float16 vectors
+const INT8_MARGIN = 3e-3;
+const FEEDBACK_CHUNKS = 8;
 
 function momentsOf(values) {
   let sum = 0;
@@ -43,13 +47,18 @@ function best(pairs, k) {
 }
 
 export class ShardedRanker {
-  /** shards: a Shards reader; themeVectors: Float32Array (themes × dim), or null until loaded. */
-  constructor(shards, themeVectors = null) {
+  /**
+   * shards: a Shards reader; page: its meta.page file (fusion parameters, theme rules);
+   * themeVectors: Float32Array (themes × dim), or null until loaded.
+   */
+  constructor(shards, page, themeVectors = null) {
     this.shards = shards;
     this.meta = shards.meta;
     this.n = this.meta.count;
     this.dim = this.meta.dim;
-    this.params = this.meta.fusion;
+    this.page = page;
+    this.params = page.fusion;
+    this.signalThemes = page.signal_themes ?? [];
     this.themeVectors = themeVectors;
     this.fine = new Map(); // row → float16 vector (its chunk was fetched)
     this.coarse = new Map(); // row → int8 vector of an IVF list
@@ -57,7 +66,7 @@ export class ShardedRanker {
   }
 
   get exact() {
-    return Boolean(this.meta.vectors) && this.n <= EXACT_ROWS;
+    return Boolean(this.page.vectors) && this.n <= EXACT_ROWS;
   }
 
   vectorOf(row) {
@@ -67,7 +76,7 @@ export class ShardedRanker {
   // ---------------------------------------------------------------- the files
 
   async chunks(numbers) {
-    const { files, size } = this.meta.vectors;
+    const { files, size } = this.page.vectors;
     await Promise.all(
       [...new Set(numbers)].map(async (c) => {
         const bytes = await this.shards.file(files[c]);
@@ -107,7 +116,7 @@ export class ShardedRanker {
   }
 
   async directory() {
-    return this.shards.file(this.meta.facets);
+    return this.shards.file(this.page.facets);
   }
 
   async facetRows(kind, value) {
@@ -175,7 +184,7 @@ export class ShardedRanker {
   /** The covariance of the vectors (upper triangle, float64), fetched when first needed. */
   async covariance() {
     if (!this.cov) {
-      const { path, scale } = this.meta.covariance;
+      const { path, scale } = this.page.covariance;
       const half = float16(await this.shards.file(path));
       this.cov = Float64Array.from(half, (x) => x * scale);
     }
@@ -201,7 +210,7 @@ export class ShardedRanker {
 
   /** avgust.search.hybrid.query_theme: the position in signal_themes, or null. */
   async queryTheme(query, vector) {
-    const themes = this.meta.signal_themes ?? [];
+    const themes = this.signalThemes;
     if (!themes.length || !this.themeVectors) return null;
     const lems = await this.lemmas(query);
     const matched = themes.map((t) => themeStrength(t.rules, lems) > 0);
@@ -219,7 +228,7 @@ export class ShardedRanker {
 
   /** LexicalIndex.feedback_weights of some rows: Map lemma → weight. */
   async feedbackTerms(rows, count, rowWeights) {
-    const { files, size } = this.meta.docs;
+    const { files, size } = this.page.docs;
     const k1 = this.meta.bm25.k1;
     const chunks = await Promise.all(rows.map((r) => this.shards.file(files[Math.floor(r / size)])));
     const total = new Map();
@@ -243,9 +252,9 @@ export class ShardedRanker {
 
   /** Fetch the vectors a query needs: all (a small corpus), the nearest lists, a narrow filter. */
   async gather(vector, domain) {
-    const size = this.meta.vectors.size;
+    const size = this.page.vectors.size;
     if (this.exact) {
-      await this.chunks(this.meta.vectors.files.map((_, c) => c));
+      await this.chunks(this.page.vectors.files.map((_, c) => c));
       return;
     }
     const { nprobe, lists } = this.meta.ivf;
@@ -271,7 +280,7 @@ export class ShardedRanker {
     let ranked = await this.fuse(query, vector, lexical, domain, k, mode);
     for (let round = 0; !this.exact && mode === "hybrid" && round < RESCORE_ROUNDS; round++) {
       // the best rows no probed list holds were scored with an average cosine: fetch theirs
-      const { size } = this.meta.vectors;
+      const { size } = this.page.vectors;
       const missing = ranked.slice(0, Math.max(k, 10)).filter(([r]) => !this.vectorOf(r));
       const chunks = [...new Set(missing.map(([r]) => Math.floor(r / size)))];
       if (!chunks.length) break;
@@ -298,6 +307,19 @@ export class ShardedRanker {
     return { rows: hits.map(([r]) => r), scores: hits.map(([, s]) => s) };
   }
 
+  /** The float16 cosines of the rows near the n best by their int8 ones (dense: Map row → cosine). */
+  async sharpen(dense, vector, n) {
+    if (n <= 0) return;
+    const ranked = best([...dense], 3 * n);
+    const edge = ranked.length ? ranked[Math.min(n, ranked.length) - 1][1] : 0;
+    const near = ranked.filter(([r, s]) => s >= edge - INT8_MARGIN && !this.fine.has(r));
+    const size = this.page.vectors.size;
+    const chunks = [...new Set(near.map(([r]) => Math.floor(r / size)))];
+    if (!chunks.length) return;
+    await this.chunks(chunks.slice(0, FEEDBACK_CHUNKS));
+    for (const [r] of near) if (this.fine.has(r)) dense.set(r, dot(this.fine.get(r), vector));
+  }
+
   /** [row, score] pairs of the candidates, best first. */
   async fuse(query, vector, lexical, domain, k, mode) {
     await this.gather(vector, domain);
@@ -307,6 +329,7 @@ export class ShardedRanker {
     const dense = new Map();
     for (const [r] of this.coarse) if (pass(r)) dense.set(r, dot(this.vectorOf(r), vector));
     for (const [r, v] of this.fine) if (pass(r)) dense.set(r, dot(v, vector));
+    if (!this.exact) await this.sharpen(dense, vector, Math.max(p.feedback_docs, mode === "dense" ? k : 0));
     if (mode === "dense") return best([...dense], k);
     // every row of the filter (or of the corpus) has its vector: the moments are the rows' own
     const complete = domain ? domain.every((r) => dense.has(r)) : dense.size === this.n;
@@ -331,7 +354,7 @@ export class ShardedRanker {
     const themeAt = p.theme_weight ? await this.queryTheme(query, vector) : null;
     let themeZ = null;
     if (themeAt !== null) {
-      const members = new Set(await this.facetRows("theme", this.meta.signal_themes[themeAt].slug));
+      const members = new Set(await this.facetRows("theme", this.signalThemes[themeAt].slug));
       const inDomain = domain ? domain.filter((r) => members.has(r)).length : members.size;
       const share = inDomain / (domain ? domain.length : this.n);
       const m = { mean: share, std: Math.sqrt(share * (1 - share)) };

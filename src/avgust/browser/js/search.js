@@ -555,8 +555,13 @@ async function main() {
     loadModel,
     run,
     // rank with a given query vector (checks the ranking apart from the model)
+    // (no model needed: only the theme vectors, fetched here if the model has not brought them)
     rankVector: async (query, vector, options = {}) => {
-      if (!(await loadModel())) throw new Error(`the model is ${state.model}`);
+      if (!state.data.dim) throw new Error("this site has no directive vectors");
+      if (!state.ranker.themeVectors && state.data.files?.theme_vectors) {
+        const bytes = await fetchBytes(state.data.files.theme_vectors, null, () => {});
+        state.ranker.themeVectors = new Float32Array(bytes.buffer, 0, bytes.byteLength / 4);
+      }
       const ranked = await state.ranker.rank(query, Float32Array.from(vector), options);
       const records = await state.shards.records(ranked.rows);
       return ranked.rows.map((row, i) => ({ id: records.get(row).id, score: ranked.scores[i] }));
@@ -580,6 +585,8 @@ async function main() {
       return new Uint8Array(await file.arrayBuffer());
     };
     state.shards = new Shards(state.data, load);
+    state.page = await state.shards.file(state.data.page); // fusion, theme rules, filters
+    state.data = { ...state.data, ...state.page };
   } catch (error) {
     console.error("avgust search: the search data did not load", error);
     const retry = el("button", { type: "button", class: "md-button", text: "Обновить страницу" });
@@ -589,7 +596,7 @@ async function main() {
     );
     return;
   }
-  state.ranker = new ShardedRanker(state.shards);
+  state.ranker = new ShardedRanker(state.shards, state.page);
   build(root);
   state.stored = await isModelStored();
   showNotice();
