@@ -174,7 +174,7 @@ def kind(url: str) -> str:
         return "model (ONNX, tokenizer)"
     if ASSETS + "runtime/" in path:
         return "runtime (onnxruntime-web, tokenizers.js)"
-    if path.endswith((".f16", ".f32")) and ASSETS in path:
+    if path.endswith((".half", ".f32")) and ASSETS in path:
         return "vectors"
     if ASSETS in path:
         return "search page data and script"

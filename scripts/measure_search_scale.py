@@ -10,6 +10,12 @@ that counts the bytes of every file it asks for, once per file (as the browser's
 * + by meaning: the IVF centroids, the nearest lists and the statistics (the model aside);
 * next search: what a second, different query adds (mean over the other queries).
 
+The full «Поиск по смыслу» page (js/fusion.js, the full fusion of avgust.search.hybrid over
+the shards) runs in the same Node process with a fresh reader: its first search (meta.json, the
+query's shards, the lists, the statistics, the shown records: the model aside) and the next
+ones, and the top-10 overlap of its ranking with avgust.search.hybrid.rank_vector over every
+vector, for the header's queries and the 37 relevance queries.
+
 The synthetic corpora recombine the real directives as scripts/bench_index.py does, with
 blended vectors (--blend there): each synthetic directive's vector is the normalised sum of the
 real vectors of the two directives it joins. Also printed: the int8 IVF search's recall@10
@@ -24,6 +30,7 @@ monolithic files (index.json + vectors.f16) would have.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import json
 import subprocess
@@ -45,22 +52,25 @@ from avgust.browser.shards import META_FILE, TIE, Page, export_shards, ivf_searc
 from avgust.config import load_config
 from avgust.index.bm25 import LexicalIndex
 from avgust.index.embed import get_embedder
-from avgust.index.store import records_of
+from avgust.index.store import Index, records_of
 from avgust.parse.batch import parse_all
 from avgust.read.sources import discover_sources
-from avgust.records import Resolution
-from avgust.themes import load_themes, theme_text
+from avgust.records import Resolution, Theme
+from avgust.search.hybrid import POOL, FusionParams, rank_vector
+from avgust.themes import load_themes, parse_rule, theme_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARDS_JS = (ROOT / "src" / "avgust" / "browser" / "js" / "shards.js").as_uri()
+FUSION_JS = (ROOT / "src" / "avgust" / "browser" / "js" / "fusion.js").as_uri()
 SHOWN = 5
 RELEVANCE = "tests/fixtures/data/relevance.yml"
 
 HARNESS = """
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-const [moduleUrl, folder, queriesPath] = process.argv.slice(2);
+const [moduleUrl, folder, queriesPath, fusionUrl, themesPath, agreePath] = process.argv.slice(2);
 const { Shards } = await import(moduleUrl);
+const { ShardedRanker } = await import(fusionUrl);
 let bytes = 0;
 let largest = 0;
 let largestPath = "";
@@ -84,7 +94,23 @@ for (const q of queries) {
   await shards.records(hybrid.rows.slice(0, SHOWN));
   out.push({ words, meaning: bytes - start - words, hybrid: hybrid.rows.slice(0, 10) });
 }
-process.stdout.write(JSON.stringify({ out, largest, largestPath }));
+const raw = readFileSync(themesPath);
+const themes = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+bytes = 0;
+const reader = new Shards(meta, load);
+const page = new ShardedRanker(reader, await reader.file(meta.page), themes);
+const full = [];
+for (const q of queries) {
+  const start = bytes;
+  const ranked = await page.rank(q.query, Float32Array.from(q.vector), { k: 11 });
+  await page.shards.records(ranked.rows);
+  full.push(bytes - start);
+}
+const agree = [];
+for (const q of JSON.parse(readFileSync(agreePath, "utf8"))) {
+  agree.push((await page.rank(q.query, Float32Array.from(q.vector), { k: 10 })).rows);
+}
+process.stdout.write(JSON.stringify({ out, largest, largestPath, full, agree }));
 """.replace("SHOWN", str(SHOWN))
 
 
@@ -103,6 +129,8 @@ def measure(
     cache_dir: Path,
     calibration: np.ndarray,
     held_out: np.ndarray,
+    themes: Sequence[Theme],
+    relevance: Sequence[str],
 ) -> dict[str, Any]:
     records = records_of(corpus)
     lexical = LexicalIndex.build([r.lexical_text for r in records])
@@ -110,6 +138,21 @@ def measure(
     districts = sorted({r.district for r in corpus if r.district})
     pages = [Page("district", d, f"rajony/{i}/") for i, d in enumerate(districts)]
     pages += [Page("resolution", r.title, f"resheniya/{r.slug}/") for r in corpus]
+    params = FusionParams(lexical_weight=0.6)
+    index = Index(
+        folder=cache_dir,
+        manifest={},
+        records=tuple(records),
+        vectors=np.ascontiguousarray(vectors, np.float32),
+        faiss_index=None,
+        lexical=lexical,
+        similar={},
+        lexical_weight=params.lexical_weight,
+        themes=tuple(themes),
+        theme_vectors=np.asarray(calibration, np.float32),
+    )
+    agreement = [(q, v) for q, v in queries.items()]
+    agreement += list(zip(relevance, held_out, strict=True))
     with tempfile.TemporaryDirectory() as tmp:
         dest = Path(tmp)
         files = export_shards(
@@ -119,7 +162,13 @@ def measure(
             vectors,
             pages,
             dest,
-            extra={"lexical_weight": 0.6},
+            extra={"lexical_weight": params.lexical_weight},
+            page={
+                "fusion": {**dataclasses.asdict(params), "pool": POOL},
+                "signal_themes": [
+                    {"slug": t.slug, "rules": [_rule_json(r) for r in t.rules]} for t in themes
+                ],
+            },
             queries=calibration,
         )
         meta_bytes = (dest / META_FILE).read_bytes()
@@ -131,8 +180,15 @@ def measure(
         )
         harness = dest / "harness.mjs"
         harness.write_text(HARNESS, encoding="utf-8")
+        (dest / "themes.f32").write_bytes(np.ascontiguousarray(calibration, "<f4").tobytes())
+        agree_file = dest / "agree.json"
+        agree_file.write_text(
+            json.dumps([{"query": q, "vector": v.tolist()} for q, v in agreement]),
+            encoding="utf-8",
+        )
+        command = ["node", str(harness), SHARDS_JS, str(dest), str(qfile), FUSION_JS]
         done = subprocess.run(
-            ["node", str(harness), SHARDS_JS, str(dest), str(qfile)],
+            [*command, str(dest / "themes.f32"), str(agree_file)],
             capture_output=True,
             text=True,
             check=True,
@@ -160,6 +216,12 @@ def measure(
         exact = vectors @ q
         rows, _ = ivf_search(centroids, lists, q, 10, meta["ivf"]["nprobe"])
         held.append(float(np.mean(exact[rows] >= np.sort(exact)[::-1][9] - TIE)))
+    page_overlaps = []
+    for (query, q), rows in zip(agreement, result["agree"], strict=True):
+        exhaustive, _ = rank_vector(index, query, q, 10)
+        page_overlaps.append(len(set(exhaustive.tolist()) & set(rows)) / 10)
+        if page_overlaps[-1] < 0.7:
+            print(f"  full page {page_overlaps[-1]:.1f}: {query}", file=sys.stderr)
     outs = result["out"]
     monolith = _monolith_bytes(records, lexical, vectors)
     return {
@@ -181,8 +243,17 @@ def measure(
         "strict": float(np.mean(strict_recalls)),
         "held_out": float(np.mean(held)),
         "overlap": float(np.mean(overlaps)),
+        "page_first": result["full"][0],
+        "page_next": float(np.mean(result["full"][1:])),
+        "page_overlap": float(np.mean(page_overlaps)),
+        "page_overlap_min": float(np.min(page_overlaps)),
         "monolith": monolith,
     }
+
+
+def _rule_json(rule: str) -> dict[str, Any]:
+    parsed = parse_rule(rule)
+    return {"terms": list(parsed.terms), "exclude": parsed.exclude}
 
 
 def _monolith_bytes(records: Sequence[object], lexical: LexicalIndex, vectors: np.ndarray) -> int:
@@ -217,7 +288,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         texts = [d.text for r in corpus for d in r.directives]
         vectors = embedder.real if size <= len(real) else embedder.embed_passages(texts)
         vectors = np.asarray(vectors, np.float32)
-        rows.append(measure(corpus, vectors, queries, base.cache_dir, calibration, held_out))
+        rows.append(
+            measure(
+                corpus,
+                vectors,
+                queries,
+                base.cache_dir,
+                calibration,
+                held_out,
+                themes,
+                [str(q["query"]) for q in relevance],
+            )
+        )
         print(f"measured {size} resolutions", file=sys.stderr)
 
     def kb(n: float) -> str:
@@ -228,7 +310,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| next search | largest file fetched | all search data (files) "
         "| before: index.json+vectors "
         "| IVF lists / nprobe | recall@10 IVF, ties ±0.001 (min) | strict "
-        "| recall@10, 37 relevance queries | hybrid top-10 overlap |"
+        "| recall@10, 37 relevance queries | hybrid top-10 overlap "
+        "| full page: first search | next search | full page top-10 = exhaustive (min) |"
     )
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
@@ -241,7 +324,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"| {r['monolith'] / 1e6:.1f} MB | {r['lists']} / {r['nprobe']} "
             f"| {r['recall']:.3f} ({r['recall_min']:.1f}) | {r['strict']:.3f} "
             f"| {r['held_out']:.3f} "
-            f"| {r['overlap']:.3f} |"
+            f"| {r['overlap']:.3f} "
+            f"| {kb(r['page_first'])} | {kb(r['page_next'])} "
+            f"| {r['page_overlap']:.3f} ({r['page_overlap_min']:.1f}) |"
         )
     print()
     print(model_table(base.cache_dir))

@@ -5,7 +5,7 @@ years; tests/support/scaled.py) built by ``avgust build`` with the fast hash emb
 search is lexical only. A methodologist opens a large theme, picks a year, reads its first
 page and follows a directive to its resolution; from a district page, a theme link lands on
 that district's directives. Every page stays under 300 KB and the navigation lists section
-indexes, not 60 resolutions.
+indexes, not 60 resolutions. The «Поиск по смыслу» page fetches only the shards a query needs.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from typing import Any
 import pytest
 
 from avgust import urls
-from avgust.config import load_config
+from avgust.config import Config, load_config
+from avgust.index.store import load_index
 from avgust.pipeline import BuildReport, run_build
+from avgust.search.hybrid import rank_vector
 from avgust.site.pages.taxonomy import THEME_PAGE_DIRECTIVES
 from tests.support.browser import NO_CHROMIUM, Tab, serving
 from tests.support.fake_embedder import HashEmbedder
@@ -30,6 +32,9 @@ from tests.support.scaled import copy_scaled
 MODEL = "test-hash-embedder"
 COPIES = 12
 PAGE_LIMIT = 300_000
+# what the search page may fetch for its first search by words and by meaning (the model aside):
+# meta.json, the query's shards, the nearest IVF lists, the statistics, a few record chunks
+FIRST_SEARCH_LIMIT = 400_000
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
@@ -39,11 +44,15 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
+def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     root = make_project(tmp_path_factory.mktemp("scaled") / "p", copy_scaled(COPIES))
-    config = load_config(
+    return load_config(
         root, model=MODEL, quiet=True, mkdocs_file=ROOT / "mkdocs.yml", content_dir=ROOT / "content"
     )
+
+
+@pytest.fixture(scope="module")
+def built(config: Config) -> tuple[Path, BuildReport]:
     report = run_build(config, embedder=HashEmbedder(MODEL))
     assert not report.failed, [str(p) for p in report.problems]
     assert len(report.resolutions) == 5 * COPIES
@@ -127,3 +136,38 @@ def test_a_district_theme_link_lands_on_that_districts_directives(
     assert f"/temy/{theme}/" in page.url
     assert tab.anchor_in_view(anchor)
     tab.shot("scale-district-theme")
+
+
+def test_the_search_page_fetches_the_shards_of_a_query_not_the_whole_index(
+    built: tuple[Path, BuildReport], config: Config, tab: Tab
+) -> None:
+    site = built[0]
+    search = site / "assets" / "search"
+    requested: list[str] = []
+    tab.page.on("request", lambda request: requested.append(request.url.split("?", 1)[0]))
+    tab.goto("poisk/")
+    tab.page.wait_for_function("() => document.getElementById('avg-search').dataset.ready")
+    query = "наставничество молодых педагогов"
+    tab.page.fill("#avg-q", query)
+    tab.page.press("#avg-q", "Enter")  # a lexical-only site: the words answer
+    tab.page.wait_for_function("() => document.getElementById('avg-search').dataset.mode")
+    index = load_index(config)
+    shown = tab.page.eval_on_selector_all(".avg-result", "l => l.map(i => i.dataset.id)")
+    lexical = index.lexical.scores(query)
+    best = [index.records[r].id for r in rank_vector(index, query, None, 10, mode="lexical")[0]]
+    assert shown and shown == best[: len(shown)] and lexical.max() > 0
+    # and by meaning, with the query vector the build's embedder gives
+    vector = HashEmbedder(MODEL).embed_query(query)
+    page = tab.page.evaluate(
+        "async ([q, v]) => await window.avgustSearch.rankVector(q, v, {k: 10})",
+        [query, vector.tolist()],
+    )
+    python = [index.records[r].id for r in rank_vector(index, query, vector, 10)[0]]
+    assert page[0]["id"] == python[0]
+    assert len({h["id"] for h in page} & set(python)) >= 8
+    data = [u.split("/assets/search/", 1)[1] for u in requested if "/assets/search/" in u]
+    data = [path for path in data if not path.endswith((".js", ".css"))]
+    assert "meta.json" in data and not [p for p in data if "index.json" in p or ".f16" in p]
+    fetched = sum((search / path).stat().st_size for path in set(data))
+    every = sum(p.stat().st_size for p in (search / "s").iterdir())
+    assert fetched < FIRST_SEARCH_LIMIT and fetched < every / 3, (fetched, every)

@@ -1,8 +1,9 @@
 """«Поиск по смыслу»: the exported search data and the search page in a real browser.
 
 The site is the one `avgust build` makes of the five real resolutions (tests/support/sitebuild.py,
-built once per session). Python-level tests read its assets/search/ and check it against the
-index: vectors, records, and BM25 recomputed the way the page does. The page runs in Debian's
+built once per session). Python-level tests read its assets/search/ (the shards of
+avgust.browser.shards; no index.json, no full vector file any more) and check it against the
+index: vectors, records, lemmas and BM25 read the way the page does. The page runs in Debian's
 chromium through Python playwright, served by http.server on 127.0.0.1; every request to
 another host is blocked and the tests assert there was none.
 """
@@ -22,8 +23,9 @@ import numpy as np
 import pytest
 import yaml
 
-from avgust.browser.export import ASSETS, DATA_FILE, VECTORS_FILE, export_search_assets, ungrouped
+from avgust.browser.export import ASSETS, export_search_assets
 from avgust.browser.model import ensure_browser_model
+from avgust.browser.shards import META_FILE, inflate
 from avgust.config import load_config
 from avgust.index.bm25 import LexicalIndex
 from avgust.index.embed import get_embedder
@@ -51,20 +53,32 @@ EXTRA_QUERIES = [
     "mentoring for young teachers",
 ]
 
-# rank.js in Node: argv = module URL, index.json, {texts, queries} → words, scores, strengths
+# rank.js, shards.js and fusion.js in Node: argv = assets folder, {texts, queries} → words,
+# BM25 scores (row → score), theme rule strengths
 NODE_HARNESS = """
 import { readFileSync } from "node:fs";
-const [moduleUrl, dataPath, inputPath] = process.argv.slice(2);
-const { Ranker, words, themeStrength } = await import(moduleUrl);
-const data = JSON.parse(readFileSync(dataPath, "utf8"));
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+const [folder, inputPath] = process.argv.slice(2);
+const at = (name) => pathToFileURL(join(folder, name)).href;
+const { words, themeStrength } = await import(at("rank.js"));
+const { Shards } = await import(at("shards.js"));
+const { ShardedRanker } = await import(at("fusion.js"));
+const meta = JSON.parse(readFileSync(join(folder, "meta.json"), "utf8"));
+const shards = new Shards(meta, async (path) => new Uint8Array(readFileSync(join(folder, path))));
+const page = await shards.file(meta.page);
+const ranker = new ShardedRanker(shards, page);
 const input = JSON.parse(readFileSync(inputPath, "utf8"));
-const lexical = new Ranker(data).lexical;
-process.stdout.write(JSON.stringify({
-  words: input.texts.map((t) => words(t)),
-  scores: input.queries.map((q) => Array.from(lexical.scores(q))),
-  strengths: input.queries.map((q) =>
-    data.signal_themes.map((t) => themeStrength(t.rules, lexical.lemmas(q)))),
-}));
+const scores = [];
+const strengths = [];
+for (const q of input.queries) {
+  const { weights } = await shards.queryTerms(q, false);
+  scores.push(Object.fromEntries((await ranker.bm25(weights)).scores));
+  const lems = await ranker.lemmas(q);
+  strengths.push(page.signal_themes.map((t) => themeStrength(t.rules, lems)));
+}
+const split = input.texts.map((t) => words(t));
+process.stdout.write(JSON.stringify({ words: split, scores, strengths }));
 """
 
 pytestmark = pytest.mark.slow
@@ -82,10 +96,18 @@ def index(built: BuiltSite) -> Index:
 
 @pytest.fixture(scope="module")
 def data(built: BuiltSite) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(
-        (built.config.docs_dir / ASSETS / DATA_FILE).read_text(encoding="utf-8")
-    )
-    return loaded
+    """meta.json with its page file (what search.js reads on opening)."""
+    folder = built.config.docs_dir / ASSETS
+    meta: dict[str, Any] = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    return {**meta, **shard(folder, meta["page"])}
+
+
+def shard(folder: Path, path: str) -> Any:
+    return json.loads(inflate((folder / path).read_bytes()))
+
+
+def exported_records(folder: Path, data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for path in data["records"]["files"] for r in shard(folder, path)]
 
 
 def relevance_queries() -> list[str]:
@@ -100,10 +122,11 @@ def test_exported_vectors_and_records_match_the_index(
     built: BuiltSite, index: Index, data: dict[str, Any]
 ) -> None:
     folder = built.config.docs_dir / ASSETS
-    assert data["count"] == len(index.records) == len(data["records"]) == 133
+    records = exported_records(folder, data)
+    assert data["count"] == len(index.records) == len(records) == 133
     assert data["dim"] == index.dim == 384
-    assert [r["id"] for r in data["records"]] == [r.id for r in index.records]
-    raw = (folder / VECTORS_FILE).read_bytes()
+    assert [r["id"] for r in records] == [r.id for r in index.records]
+    raw = b"".join((folder / path).read_bytes() for path in data["vectors"]["files"])
     assert len(raw) == data["count"] * data["dim"] * 2
     vectors = np.frombuffer(raw, dtype="<f2").reshape(data["count"], data["dim"])
     assert np.abs(vectors.astype(np.float32) - index.vectors).max() < 1e-3
@@ -111,7 +134,7 @@ def test_exported_vectors_and_records_match_the_index(
     themes = np.frombuffer((folder / "theme-vectors.f32").read_bytes(), dtype="<f4")
     assert np.array_equal(themes.reshape(index.theme_vectors.shape), index.theme_vectors)
     assert [t["slug"] for t in data["signal_themes"]] == [t.slug for t in index.themes]
-    first = data["records"][0]
+    first = records[0]
     record = index.records[0]
     assert first["text"] == record.text and first["district"] == record.district
     assert first["addressee"] == "; ".join(record.addressees)
@@ -123,13 +146,16 @@ def test_every_exported_file_is_listed_with_its_size_and_checksum(
 ) -> None:
     folder = built.config.docs_dir / ASSETS
     assert data["semantic"] is True
-    assert set(data["files"]) >= {"vectors", "model", "tokenizer", "wasm", "ort", "tokenizers"}
+    names = {"theme_vectors", "model", "tokenizer", "wasm", "ort", "tokenizers"}
+    assert set(data["files"]) >= names
+    # no file of every record or every vector any more: the page reads the shards
+    assert not (folder / "index.json").exists() and not list(folder.glob("*.f16"))
     for entry in data["files"].values():
         path = folder / entry["path"]
         assert path.stat().st_size == entry["bytes"]
         assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
         assert (built.site / ASSETS / entry["path"]).is_file()  # mkdocs copied it
-    model = sum(data["files"][n]["bytes"] for n in ("model", "tokenizer", "wasm", "vectors"))
+    model = sum(data["files"][n]["bytes"] for n in ("model", "tokenizer", "wasm", "theme_vectors"))
     assert model < 40_000_000  # the first semantic search's download budget
 
 
@@ -145,7 +171,7 @@ def test_the_model_is_stored_gzipped_and_inflates_to_the_converted_model(
 
 
 def test_every_result_link_leads_to_its_directive(built: BuiltSite, data: dict[str, Any]) -> None:
-    for record in data["records"]:
+    for record in exported_records(built.config.docs_dir / ASSETS, data):
         page, _, anchor = record["url"].partition("#")
         html = (built.site / page / "index.html").read_text(encoding="utf-8")
         assert f'id="{anchor}"' in html, record["url"]
@@ -161,30 +187,25 @@ def test_only_the_search_page_loads_the_search_script(built: BuiltSite) -> None:
 
 
 class PageLexical:
-    """BM25 over the exported JSON, computed as the page's rank.js does (float32 sums)."""
+    """BM25 and lemmas from the exported shards, read as the page's shards.js reads them."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
-        lex = data["lexical"]
-        self.k1, self.b = float(lex["k1"]), float(lex["b"])
-        self.prefix_len, self.mark = int(lex["prefix_len"]), str(lex["prefix_mark"])
-        self.prefix_weight = float(lex["prefix_weight"])
-        self.ids = {t: i for i, t in enumerate(lex["vocab"])}
-        self.lexicon = ungrouped(lex["lexicon"])
+    def __init__(self, folder: Path, data: dict[str, Any]) -> None:
+        bm25 = data["bm25"]
+        self.prefix_len, self.mark = int(bm25["prefix_len"]), str(bm25["prefix_mark"])
+        self.prefix_weight = float(bm25["prefix_weight"])
+        self.lexicon: dict[str, str] = {}
+        for path in data["lexicon"]["files"]:
+            part = shard(folder, path)
+            self.lexicon.update(zip(part["f"], part["l"], strict=True))
+        self.postings: dict[str, list[tuple[int, np.float32]]] = {}
+        scale = data["terms"]["scale"]
+        for path in data["terms"]["files"]:
+            part = shard(folder, path)
+            for term, deltas, weights in zip(part["t"], part["d"], part["w"], strict=True):
+                rows = np.cumsum(deltas).tolist()
+                pairs = zip(rows, weights, strict=True)
+                self.postings[term] = [(r, np.float32(w / scale)) for r, w in pairs]
         self.n = int(data["count"])
-        docs = [list(zip(flat[::2], flat[1::2], strict=True)) for flat in lex["docs"]]
-        lengths = [sum(tf for _, tf in d) for d in docs]
-        avg = sum(lengths) / self.n
-        self.postings: dict[int, list[tuple[int, np.float32]]] = {}
-        df: dict[int, int] = {}
-        for d in docs:
-            for tid, _ in d:
-                df[tid] = df.get(tid, 0) + 1
-        for doc, pairs in enumerate(docs):
-            for tid, tf in pairs:
-                idf = np.log(1.0 + (self.n - df[tid] + 0.5) / (df[tid] + 0.5))
-                norm = self.k1 * (1.0 - self.b + self.b * lengths[doc] / avg)
-                weight = np.float32(idf * tf * (self.k1 + 1.0) / (tf + norm))
-                self.postings.setdefault(tid, []).append((doc, weight))
 
     def lemma(self, form: str) -> str:
         return self.lexicon.get(form, form)  # a form the table lacks is its own lemma
@@ -197,30 +218,33 @@ class PageLexical:
         terms = lems + [s for s in (stem(lem, self.prefix_len) for lem in lems) if s]
         out = np.zeros(self.n, dtype=np.float32)
         for term in dict.fromkeys(terms):
-            tid = self.ids.get(term)
-            if tid is None:
-                continue
             w = np.float32(self.prefix_weight if term.endswith(self.mark) else 1.0)
-            for doc, weight in self.postings.get(tid, []):
+            for doc, weight in self.postings.get(term, []):
                 out[doc] += w * weight
         return out
 
 
+# BM25 weights are stored with three decimals (avgust.browser.shards.WEIGHT_SCALE)
+BM25_TOLERANCE = 5e-3
+
+
 def test_exported_lexical_data_score_queries_as_the_lexical_index(
-    index: Index, data: dict[str, Any]
+    built: BuiltSite, index: Index, data: dict[str, Any]
 ) -> None:
-    page = PageLexical(data)
+    page = PageLexical(built.config.docs_dir / ASSETS, data)
     lexical: LexicalIndex = index.lexical
     queries = relevance_queries() + EXTRA_QUERIES
     for query in queries:
-        assert np.array_equal(page.scores(query), lexical.scores(query)), query
+        want = lexical.scores(query)
+        assert np.allclose(page.scores(query), want, atol=BM25_TOLERANCE), query
+        assert (page.scores(query) > 0).tolist() == (want > 0).tolist(), query
     assert page.scores("наставничество молодых педагогов").max() > 0
 
 
 def test_exported_lexicon_gives_the_theme_rules_the_same_lemmas(
-    index: Index, data: dict[str, Any]
+    built: BuiltSite, index: Index, data: dict[str, Any]
 ) -> None:
-    page = PageLexical(data)
+    page = PageLexical(built.config.docs_dir / ASSETS, data)
     for query in relevance_queries() + EXTRA_QUERIES:
         mine, theirs = page.lemmas(query), lemmas(query)
         for theme in index.themes:
@@ -231,7 +255,8 @@ def test_exported_lexicon_gives_the_theme_rules_the_same_lemmas(
 def test_the_page_module_tokenises_and_scores_like_python(
     built: BuiltSite, index: Index, tmp_path: Path
 ) -> None:
-    """rank.js itself, run by Node: razdel's tokenizer port, lemmas, BM25, theme rules."""
+    """rank.js, shards.js and fusion.js, run by Node: razdel's tokenizer port, lemmas from the
+    lexicon shards, BM25 from the postings, theme rules."""
     folder = built.site / ASSETS
     texts = [r.lexical_text for r in index.records] + relevance_queries() + EXTRA_QUERIES
     texts += ["Д/с №5, 2,5 ч.; т.е. 10-11 кл. :-) yahoo! ‑дефис–тире—и−минус «М’ячик» ʼ"]
@@ -241,20 +266,19 @@ def test_the_page_module_tokenises_and_scores_like_python(
     )
     script = tmp_path / "run.mjs"
     script.write_text(NODE_HARNESS, encoding="utf-8")
-    command = [
-        "node",
-        str(script),
-        (folder / "rank.js").as_uri(),
-        str(folder / DATA_FILE),
-        str(tmp_path / "input.json"),
-    ]
+    command = ["node", str(script), str(folder), str(tmp_path / "input.json")]
     done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     for text, got in zip(texts, result["words"], strict=True):
         assert got == words(text), text
     for query, got, strengths in zip(queries, result["scores"], result["strengths"], strict=True):
-        assert np.array_equal(np.array(got, dtype=np.float32), index.lexical.scores(query)), query
+        scores = np.zeros(len(index.records), dtype=np.float32)
+        for row, score in got.items():
+            scores[int(row)] = score
+        bm25 = index.lexical.scores(query)
+        assert np.allclose(scores, bm25, atol=BM25_TOLERANCE), query
+        assert (scores > 0).tolist() == (bm25 > 0).tolist(), query
         want = [theme_strength(t, lemmas(query)) for t in index.themes]
         assert strengths == want, query
 
@@ -480,6 +504,7 @@ def test_a_model_that_does_not_load_is_explained_and_can_be_retried(
         notice = offline.page.locator(".avg-search-notice").inner_text()
         assert "проверьте подключение к интернету" in notice
         assert "Failed to fetch" not in notice and "(" not in notice
+        offline.wait_mode("lexical")  # the words' shards may come after the model's failure
         assert offline.results()  # the words still answer
         offline.page.unroute(model)
         retry.click()
@@ -555,7 +580,7 @@ def test_filters_narrow_the_results(tab: Tab, index: Index) -> None:
 def test_pages_that_do_not_search_load_nothing_of_it_and_a_second_visit_downloads_no_model(
     browser: Any, served: str, index: Index
 ) -> None:
-    heavy = (".onnx.gz", ".wasm", "tokenizer.json", ".f16", ".f32")
+    heavy = (".onnx.gz", ".wasm", "tokenizer.json", ".f16", ".f32", "index.json")
 
     def fetched(tab: Tab, endings: tuple[str, ...]) -> list[str]:
         return [u for u in tab.requested if u.split("?", 1)[0].endswith(endings)]
@@ -574,7 +599,7 @@ def test_pages_that_do_not_search_load_nothing_of_it_and_a_second_visit_download
         assert fetched(first, heavy) == []  # opening the page loads no model
         first.type_query("наставничество")
         first.wait_mode("hybrid")
-        assert len(fetched(first, heavy)) == 5
+        assert len(fetched(first, heavy)) == 4  # model, tokenizer, runtime, theme vectors
         second = Tab(browser, served, context=first.context)  # same profile, same Cache API
         second.open_search()
         second.type_query("mentoring for young teachers")

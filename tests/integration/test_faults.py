@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from avgust.browser.export import DATA_FILE
+from avgust.browser.shards import META_FILE
 from avgust.cli import main
 from avgust.config import Config, load_config
 from avgust.errors import AvgustError
@@ -352,7 +352,7 @@ def test_a_full_disk_while_the_search_assets_are_written_keeps_the_old_ones(
     dest = load_config(damaged).docs_dir / "assets" / "search"
     dest.mkdir(parents=True)
     (dest / "search.js").write_text("// the page's code, from write_pages", encoding="utf-8")
-    (dest / DATA_FILE).write_text('{"old": true}', encoding="utf-8")
+    (dest / META_FILE).write_text('{"old": true}', encoding="utf-8")
     before = {p.name: p.read_bytes() for p in dest.iterdir()}
 
     def write(limit: int | None) -> subprocess.CompletedProcess[str]:
@@ -365,9 +365,9 @@ def test_a_full_disk_while_the_search_assets_are_written_keeps_the_old_ones(
             preexec_fn=_limit_file_size(limit) if limit else None,
         )
 
-    full = write(64 * 1024)  # the vectors fit, the search data does not
+    full = write(64 * 1024)  # the first shards fit, the vectors' covariance (148 KB) does not
     line = _one_error_line(full)
-    assert "cannot write the search data" in line and DATA_FILE in line, line
+    assert "cannot write the search data" in line and ".half" in line, line  # the covariance
     assert "File too large" in line, line
     assert {p.name: p.read_bytes() for p in dest.iterdir()} == before  # not a byte changed
     assert sorted(p.name for p in dest.parent.iterdir()) == ["search"]  # no stage left
@@ -375,9 +375,9 @@ def test_a_full_disk_while_the_search_assets_are_written_keeps_the_old_ones(
     done = write(None)
     assert done.returncode == 0, done.stderr
     names = {p.name for p in dest.iterdir()}
-    assert {"search.js", DATA_FILE, "vectors.f16"} <= names
+    assert {"search.js", META_FILE, "theme-vectors.f32", "s"} <= names
     assert (dest / "search.js").read_bytes() == before["search.js"]
-    assert json.loads((dest / DATA_FILE).read_text(encoding="utf-8"))["count"] > 0
+    assert json.loads((dest / META_FILE).read_text(encoding="utf-8"))["count"] > 0
     assert sorted(p.name for p in dest.parent.iterdir()) == ["search"]
 
 

@@ -49,7 +49,7 @@ def test_a_build_runs_every_stage_in_pipeline_order(
     hits = search(index, embedder, "наставничество молодых педагогов", k=3)
     assert len(hits) == 3 and all(hit.url.startswith("resheniya/") for hit in hits)
     assert (config.site_dir / "resheniya" / "2020-muchkapskij-rajon" / "index.html").is_file()
-    data = json.loads((config.docs_dir / "assets/search/index.json").read_text("utf-8"))
+    data = json.loads((config.docs_dir / "assets/search/meta.json").read_text("utf-8"))
     assert data["semantic"] is False and data["count"] == 57  # no browser model for this one
 
 

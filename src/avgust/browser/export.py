@@ -2,17 +2,20 @@
 
 :func:`export_search_assets` writes, into the docs folder (``docs/assets/search/``)::
 
-    index.json    the records the result list shows, the filters, the BM25 data and lexicon,
-                  the fusion parameters of avgust.search.hybrid and the manifest of the files below
-    vectors.f16   the directive vectors, float16 little-endian, row i = index.json records[i]
+    meta.json, s/  the sharded search data (avgust.browser.shards): records, BM25 postings,
+                  the lexicon, IVF lists and vector chunks, facets, statistics; meta.json also
+                  holds the manifest of the files below, and its page file (s/q-…) the fusion
+                  parameters of avgust.search.hybrid, the theme rules and the filters
     theme-vectors.f32   the theme descriptions embedded as queries (float32), for the theme
-                  signal, row i = index.json signal_themes[i]
+                  signal, row i = signal_themes[i]
     model/        multilingual-e5-small for onnxruntime-web (avgust.browser.model)
     runtime/      onnxruntime-web's wasm build and tokenizers.js (vendored from web/)
 
-The page (avgust/browser/js/: search.js loads and shows, rank.js ranks) ranks exactly as
-:func:`avgust.search.hybrid.rank`: it embeds the query with the same e5 model, scores BM25 from the
-term frequencies here, applies the theme rules and lemmatises query words with the lexicon: a
+No file holds every record or every vector: what a visitor downloads does not grow with the
+corpus. The page (avgust/browser/js/: search.js loads and shows, fusion.js ranks over the shards
+that shards.js reads) ranks as :func:`avgust.search.hybrid.rank` — exactly on a small corpus: it
+embeds the query with the same e5 model, scores BM25 from the postings, applies the theme rules
+(rank.js) and lemmatises query words with the lexicon: a
 form → lemma table for the words whose lemma matters otherwise than the word itself
 (``"наставников" → "наставник"``). A word missing from the table is its own lemma, which is what
 pymorphy3 does for Latin words; for Russian and Ukrainian words the table covers every form of
@@ -58,8 +61,6 @@ if TYPE_CHECKING:
 
 FORMAT = 1
 ASSETS = "assets/search"  # relative to docs/ and to the site root
-DATA_FILE = "index.json"
-VECTORS_FILE = "vectors.f16"
 THEME_VECTORS_FILE = "theme-vectors.f32"
 MODEL_DIR = "model"
 MODEL_ONNX = "model.onnx"  # served gzipped, as model.onnx.gz
@@ -69,7 +70,7 @@ SCRIPT = "search.js"
 STYLE = "search.css"
 JS_DIR = Path(__file__).parent / "js"  # package data: the page's script, ranker and style
 HEADER_SCRIPT = "header.js"  # the header box of every page
-PAGE_FILES = (SCRIPT, "rank.js", STYLE, HEADER_SCRIPT, "shards.js", "embedder.js")
+PAGE_FILES = (SCRIPT, "rank.js", "fusion.js", STYLE, HEADER_SCRIPT, "shards.js", "embedder.js")
 SEARCH_PAGE_URL = "poisk/"
 _SEARCH_ICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" aria-hidden="true"><path d="M9.5 '
@@ -121,14 +122,9 @@ def export_search_assets(
     written: list[Path] = []
     try:
         dest.mkdir(parents=True, exist_ok=True)
-        vectors = np.ascontiguousarray(index.vectors, dtype="<f2")
-        written.append(atomic_write(dest / VECTORS_FILE, vectors.tobytes()))
         theme_vectors = np.ascontiguousarray(index.theme_vectors, dtype="<f4")
         written.append(atomic_write(dest / THEME_VECTORS_FILE, theme_vectors.tobytes()))
-        files: dict[str, Any] = {
-            "vectors": _entry(dest, VECTORS_FILE),
-            "theme_vectors": _entry(dest, THEME_VECTORS_FILE),
-        }
+        files: dict[str, Any] = {"theme_vectors": _entry(dest, THEME_VECTORS_FILE)}
         model_config: dict[str, Any] = {}
         if semantic:
             model = ensure_browser_model(config.cache_dir, quiet=config.quiet)
@@ -160,16 +156,13 @@ def export_search_assets(
                 }
             )
         data = search_data(index, themes, semantic=semantic, cache_dir=config.cache_dir)
-        data["files"] = files
-        data["model"] = {
+        model_data = {
             "id": index.model_id,
             "query_prefix": model_config.get("query_prefix", ""),
             "max_tokens": model_config.get("max_tokens", 0),
             "output": model_config.get("output", ""),
             "inputs": model_config.get("inputs", []),
         }
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        written.append(atomic_write(dest / DATA_FILE, text.encode("utf-8")))
         written += export_shards(
             index.records,
             index.lexical,
@@ -181,10 +174,11 @@ def export_search_assets(
                 "semantic": semantic,
                 "lexical_weight": data["fusion"]["lexical_weight"],
                 "files": files,
-                "model": data["model"],
+                "model": model_data,
                 "themes": data["themes"],
             },
             queries=index.theme_vectors if len(index.theme_vectors) else None,
+            page={key: data[key] for key in ("districts", "years", "fusion", "signal_themes")},
         )
     except OSError as exc:
         raise AvgustError(f"cannot write the search data: {exc}", dest) from exc
@@ -466,9 +460,7 @@ def _entry(dest: Path, rel: str) -> dict[str, Any]:
 
 __all__ = [
     "ASSETS",
-    "DATA_FILE",
     "PAGE_FLAG",
-    "VECTORS_FILE",
     "browser_lexicon",
     "export_search_assets",
     "lexical_data",

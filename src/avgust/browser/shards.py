@@ -16,12 +16,23 @@ What a visitor downloads must not grow with the corpus, so nothing here is one f
     s/g-<hash>.bin    the global statistics of the ranking: vector mean and the leading
                       eigenvectors of their covariance (the dense z-score of any query vector
                       without every vector), the BM25 corpus size
+    s/k-<hash>.half   the full covariance of the vectors (upper triangle, float16, scaled): the
+                      spread of the full page's dense and dense-feedback signals
+    s/e<n>-<hash>.half the vectors of chunk n's records (float16): the full page ranks a
+                      small corpus, a narrow filter and the rows it must rescore with them
+    s/d<n>-<hash>.bin the lemmas of the records of chunk n with their counts and document
+                      frequencies: the full page's pseudo-relevance feedback
+    s/q-<hash>.bin    what only the full page needs: fusion parameters, theme rules, filters
+                      and the lists of the e, d, k and x files below
+    s/x-<hash>.bin    the facets: per theme, district and year its number of directives and
+                      the file s/f-<hash>.bin of their rows (the filters and the theme signal)
 
 ``.bin`` files are raw DEFLATE (``zlib`` without header; the page inflates them with
 ``DecompressionStream("deflate-raw")``) because GitHub Pages compresses only the types it knows.
-The ``.i8`` files are int8 and hardly compress. File names carry the content's hash, so
-they can be cached for ever; a new build writes new names. The page's reader of all this is
-``js/shards.js``; :func:`ivf_search` here is its twin for scripts/measure_search_scale.py.
+The ``.i8`` and ``.half`` (float16) files are binary and hardly compress. File names carry
+the content's hash, so they can be cached for ever; a new build writes new names. The pages'
+reader of all this is ``js/shards.js`` (the full page ranks with ``js/fusion.js``);
+:func:`ivf_search` here is its twin for scripts/measure_search_scale.py.
 """
 
 from __future__ import annotations
@@ -114,7 +125,7 @@ def postings(lexical: LexicalIndex) -> list[tuple[list[int], list[float]]]:
 def _term_shards(lexical: LexicalIndex, writer: _Writer) -> dict[str, Any]:
     firsts: list[str] = []
     files: list[str] = []
-    batch: dict[str, Any] = {"t": [], "d": [], "w": [], "n": []}
+    batch: dict[str, Any] = {"t": [], "d": [], "w": [], "n": [], "c": []}
     size = 0
 
     def flush() -> None:
@@ -122,13 +133,17 @@ def _term_shards(lexical: LexicalIndex, writer: _Writer) -> dict[str, Any]:
         if batch["t"]:
             firsts.append(batch["t"][0])
             files.append(writer.put("t", ".bin", deflate(_json(batch))))
-        batch = {"t": [], "d": [], "w": [], "n": []}
+        batch = {"t": [], "d": [], "w": [], "n": [], "c": []}
         size = 0
 
     for term, (docs, weights) in zip(lexical.vocab, postings(lexical), strict=True):
         pairs = list(zip(docs, weights, strict=True))
         if len(pairs) > MAX_POSTINGS:
-            pairs = sorted(pairs, key=lambda p: (-p[1], p[0]))[:MAX_POSTINGS]
+            pairs = sorted(pairs, key=lambda p: (-p[1], p[0]))
+            # the sum and the sum of squares of the weights left out: the BM25 moments
+            cut = [w for _, w in pairs[MAX_POSTINGS:]]
+            batch["c"].append([len(batch["t"]), sum(cut), sum(w * w for w in cut)])
+            pairs = pairs[:MAX_POSTINGS]
             pairs.sort()
         if size and size + len(pairs) > TERM_SHARD:
             flush()
@@ -165,6 +180,7 @@ HEADER_FIELDS = (
     "addressee",
     "deadline",
     "themes",
+    "responsible",
 )
 
 
@@ -178,6 +194,71 @@ def _record_chunks(records: Sequence[DirectiveRecord], writer: _Writer) -> dict[
         chunk = [record_json(r) for r in records[start : start + RECORD_CHUNK]]
         files.append(writer.put(f"r{n}", ".bin", deflate(_json(chunk))))
     return {"size": RECORD_CHUNK, "files": files}
+
+
+def _vector_chunks(vectors: np.ndarray, writer: _Writer) -> dict[str, Any]:
+    half = np.ascontiguousarray(vectors, dtype="<f2")
+    files = [
+        writer.put(f"e{n}", ".half", half[start : start + RECORD_CHUNK].tobytes())
+        for n, start in enumerate(range(0, len(half), RECORD_CHUNK))
+    ]
+    return {"size": RECORD_CHUNK, "files": files}
+
+
+def _doc_term_chunks(lexical: LexicalIndex, writer: _Writer) -> dict[str, Any]:
+    """Per record chunk: its lemmas (no stems), their document frequencies, per row the pairs
+    (lemma position, count), as LexicalIndex.feedback_weights reads them."""
+    files = []
+    df = [0] * len(lexical.vocab)
+    for counts in lexical.doc_terms:
+        for tid in counts:
+            df[tid] += 1
+    docs = lexical.doc_terms
+    for n, start in enumerate(range(0, len(docs), RECORD_CHUNK)):
+        terms: dict[int, int] = {}
+        rows = []
+        for counts in docs[start : start + RECORD_CHUNK]:
+            flat: list[int] = []
+            for tid, tf in sorted(counts.items()):
+                if lexical.vocab[tid].endswith(PREFIX_MARK):
+                    continue
+                flat += [terms.setdefault(tid, len(terms)), tf]
+            rows.append(flat)
+        data = {"t": [lexical.vocab[t] for t in terms], "f": [df[t] for t in terms], "r": rows}
+        files.append(writer.put(f"d{n}", ".bin", deflate(_json(data))))
+    return {"size": RECORD_CHUNK, "files": files}
+
+
+def _facets(records: Sequence[DirectiveRecord], writer: _Writer) -> str:
+    """The facet directory: {kind: {value: [rows file, count]}} for theme, district, year."""
+    rows: dict[str, dict[str, list[int]]] = {"theme": {}, "district": {}, "year": {}}
+    for i, r in enumerate(records):
+        for slug in dict.fromkeys(r.themes):
+            rows["theme"].setdefault(slug, []).append(i)
+        if r.district:
+            rows["district"].setdefault(r.district, []).append(i)
+        if r.year is not None:
+            rows["year"].setdefault(str(r.year), []).append(i)
+    directory: dict[str, dict[str, list[Any]]] = {}
+    for kind, values in rows.items():
+        directory[kind] = {}
+        for value, members in sorted(values.items()):
+            deltas = [m - (members[j - 1] if j else 0) for j, m in enumerate(members)]
+            path = writer.put("f", ".bin", deflate(_json(deltas)))
+            directory[kind][value] = [path, len(members)]
+    return writer.put("x", ".bin", deflate(_json(directory)))
+
+
+def _covariance(vectors: np.ndarray, writer: _Writer) -> dict[str, Any]:
+    """The covariance's upper triangle (row by row) as float16, divided by its largest entry
+    so that small entries keep their precision."""
+    v = np.asarray(vectors, dtype=np.float64)
+    mean = v.mean(axis=0)
+    cov = (v.T @ v) / len(v) - np.outer(mean, mean)  # as avgust.index.store.Index has it
+    upper = cov[np.triu_indices(len(cov))]
+    scale = float(np.abs(upper).max()) or 1.0
+    data = np.ascontiguousarray(upper / scale, dtype="<f2").tobytes()
+    return {"path": writer.put("k", ".half", data), "scale": scale}
 
 
 def quantise(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -399,18 +480,22 @@ def export_shards(
     *,
     extra: Mapping[str, Any] | None = None,
     queries: np.ndarray | None = None,
+    page: Mapping[str, Any] | None = None,
 ) -> list[Path]:
     """Write meta.json and the shards into ``dest``; return the files written.
 
     ``vectors`` (None: a lexical-only site) give the IVF lists and the statistics, ``queries``
     (query vectors) the number of lists to probe; ``extra`` goes into meta.json as it is (the
-    model's manifest, the fusion weight).
+    model's manifest, the fusion weight), ``page`` into a file of its own that only the full
+    search page reads (the fusion parameters, the theme rules, the filters' values), so that
+    meta.json, which the header box reads, stays small.
     """
     writer = _Writer(dest)
     meta: dict[str, Any] = {
         "format": SHARDS_FORMAT,
         "count": len(records),
         "bm25": {
+            "k1": lexical.k1,
             "prefix_len": lexical.prefix_len,
             "prefix_mark": PREFIX_MARK,
             "prefix_weight": lexical.prefix_weight,
@@ -420,11 +505,20 @@ def export_shards(
         "records": _record_chunks(records, writer),
         "pages": writer.put("p", ".bin", deflate(_json([[p.kind, p.title, p.url] for p in pages]))),
     }
+    # the full page's own files: listed in its page file, not in meta.json (the header reads it)
+    full: dict[str, Any] = {
+        **(page or {}),
+        "docs": _doc_term_chunks(lexical, writer),
+        "facets": _facets(records, writer),
+    }
     if vectors is not None and len(records):
         v = np.asarray(vectors, dtype=np.float32)
         meta["dim"] = int(v.shape[1])
         meta["ivf"] = _ivf_files(v, writer, queries)
         meta["stats"] = writer.put("g", ".bin", deflate(_json(_stats(v))))
+        full["vectors"] = _vector_chunks(v, writer)
+        full["covariance"] = _covariance(v, writer)
+    meta["page"] = writer.put("q", ".bin", deflate(_json(full)))
     meta.update(extra or {})
     writer.written.append(atomic_write(dest / META_FILE, _json(meta)))
     return writer.written

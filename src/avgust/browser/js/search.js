@@ -1,16 +1,18 @@
 // avgust: «Поиск по смыслу», the search page. Loaded only by the page whose front matter says
 // `semantic_search: true` (the MkDocs hook in avgust/browser/export.py adds this script).
 //
-// On opening, the page reads assets/search/index.json (records, BM25 data, ~0.5 MB) and can
-// search by words at once. The first search also starts loading the model (multilingual-e5-small
-// for onnxruntime-web, its wasm runtime, the tokenizer and the directive vectors, ~40 MB), kept
-// in the Cache API so that the next visit loads nothing; while it loads, or where WebAssembly is
-// missing, the lexical search answers and says so. Everything comes from this site.
+// On opening, the page reads assets/search/meta.json (a few KB) and can search by words at
+// once: each query fetches only the shards it needs (shards.js reads them, fusion.js ranks), so
+// what a visitor downloads does not grow with the corpus. The first search also starts loading
+// the model (multilingual-e5-small for onnxruntime-web, its wasm runtime and the tokenizer,
+// ~40 MB), kept in the Cache API so that the next visit loads nothing; while it loads, or where
+// WebAssembly is missing, the lexical search answers and says so. Everything comes from this site.
 //
 // Document text is only ever put into the page with textContent (no innerHTML).
 
 import { humanError } from "./embedder.js";
-import { Ranker, float16 } from "./rank.js";
+import { ShardedRanker } from "./fusion.js";
+import { Shards } from "./shards.js";
 
 const HERE = new URL("./", import.meta.url); // assets/search/
 const SITE = new URL("../../", import.meta.url); // the site root
@@ -34,7 +36,7 @@ const DEADLINE_LABEL = /^\s*сроки?\s*(исполнения)?\s*[:.-]?\s*/iu
 // the page's own URL parameter for the query ("q" opens the theme's built-in search)
 const QUERY_PARAM = "query";
 // the files of the model, in the order they are fetched
-const MODEL_FILES = ["vectors", "theme_vectors", "tokenizer", "tokenizer_config", "wasm", "model"];
+const MODEL_FILES = ["theme_vectors", "tokenizer", "tokenizer_config", "wasm", "model"];
 
 const state = {
   data: null,
@@ -174,7 +176,7 @@ async function doLoadModel() {
       state.loaded += n;
       showProgress();
     };
-    const [vectors, themeVectors, tokenizerJson, tokenizerConfig, wasm, model] = await Promise.all(
+    const [themeVectors, tokenizerJson, tokenizerConfig, wasm, model] = await Promise.all(
       MODEL_FILES.map((name) => fetchBytes(files[name], cache, onBytes)),
     );
     const [ort, tokenizers] = await Promise.all([
@@ -192,10 +194,10 @@ async function doLoadModel() {
     );
     state.session = await ort.InferenceSession.create(model, { executionProviders: ["wasm"] });
     state.ort = ort;
-    state.ranker = new Ranker(
-      data,
-      float16(vectors),
-      new Float32Array(themeVectors.buffer, themeVectors.byteOffset, themeVectors.byteLength / 4),
+    state.ranker.themeVectors = new Float32Array(
+      themeVectors.buffer,
+      themeVectors.byteOffset,
+      themeVectors.byteLength / 4,
     );
     await embed(WARM_UP); // the first run of the wasm is slow: pay it now, not on a query
     if (cache) await forgetOldFiles(cache);
@@ -251,10 +253,14 @@ async function run(query, options = {}) {
     embedMs = performance.now() - started;
   }
   const rankStart = performance.now();
-  const ranker = state.ranker;
-  const { rows, scores } = ranker.rank(query, vector, { k, district, theme, year, mode: used });
+  const chosen = { k, district, theme, year, mode: used };
+  const { rows, scores } = await state.ranker.rank(query, vector, chosen);
+  const records = await state.shards.records(rows);
   const end = performance.now();
-  const hits = rows.map((row, i) => ({ id: ranker.records[row].id, row, score: scores[i] }));
+  const hits = rows.map((row, i) => {
+    const record = records.get(row);
+    return { id: record.id, row, record, score: scores[i] };
+  });
   return {
     mode: used,
     hits,
@@ -487,7 +493,7 @@ function render(query, result) {
 }
 
 function item(hit, position) {
-  const record = state.ranker.records[hit.row];
+  const record = hit.record;
   const names = new Map(state.data.themes.map((t) => [t.slug, t.name]));
   const href = new URL(record.url, SITE).href;
   const link = el("a", { class: "avg-result-text", href, text: record.text });
@@ -500,7 +506,7 @@ function item(hit, position) {
     const text = `Кому: ${record.addressee}`;
     details.append(el("span", { class: "avg-result-addressee", text }));
   }
-  const deadline = record.deadline.replace(DEADLINE_LABEL, "").replace(/[\s.;]+$/u, "");
+  const deadline = (record.deadline ?? "").replace(DEADLINE_LABEL, "").replace(/[\s.;]+$/u, "");
   if (deadline) details.append(el("span", { class: "avg-deadline", text: `Срок: ${deadline}` }));
   if (record.responsible) {
     const text = `Ответственные: ${record.responsible}`;
@@ -549,10 +555,16 @@ async function main() {
     loadModel,
     run,
     // rank with a given query vector (checks the ranking apart from the model)
+    // (no model needed: only the theme vectors, fetched here if the model has not brought them)
     rankVector: async (query, vector, options = {}) => {
-      if (!(await loadModel())) throw new Error(`the model is ${state.model}`);
-      const { rows, scores } = state.ranker.rank(query, Float32Array.from(vector), options);
-      return rows.map((row, i) => ({ id: state.ranker.records[row].id, score: scores[i] }));
+      if (!state.data.dim) throw new Error("this site has no directive vectors");
+      if (!state.ranker.themeVectors && state.data.files?.theme_vectors) {
+        const bytes = await fetchBytes(state.data.files.theme_vectors, null, () => {});
+        state.ranker.themeVectors = new Float32Array(bytes.buffer, 0, bytes.byteLength / 4);
+      }
+      const ranked = await state.ranker.rank(query, Float32Array.from(vector), options);
+      const records = await state.shards.records(ranked.rows);
+      return ranked.rows.map((row, i) => ({ id: records.get(row).id, score: ranked.scores[i] }));
     },
     state: () => ({
       model: state.model,
@@ -564,9 +576,17 @@ async function main() {
   };
   window.avgustSearch = api;
   try {
-    const response = await fetch(new URL("index.json", HERE));
-    if (!response.ok) throw new Error(`index.json: HTTP ${response.status}`);
+    const response = await fetch(new URL("meta.json", HERE));
+    if (!response.ok) throw new Error(`meta.json: HTTP ${response.status}`);
     state.data = await response.json();
+    const load = async (path) => {
+      const file = await fetch(new URL(path, HERE));
+      if (!file.ok) throw new Error(`${path}: HTTP ${file.status}`);
+      return new Uint8Array(await file.arrayBuffer());
+    };
+    state.shards = new Shards(state.data, load);
+    state.page = await state.shards.file(state.data.page); // fusion, theme rules, filters
+    state.data = { ...state.data, ...state.page };
   } catch (error) {
     console.error("avgust search: the search data did not load", error);
     const retry = el("button", { type: "button", class: "md-button", text: "Обновить страницу" });
@@ -576,7 +596,7 @@ async function main() {
     );
     return;
   }
-  state.ranker = new Ranker(state.data);
+  state.ranker = new ShardedRanker(state.shards, state.page);
   build(root);
   state.stored = await isModelStored();
   showNotice();

@@ -84,7 +84,7 @@ export class Shards {
     return chars.slice(0, this.bm25.prefix_len).join("") + this.bm25.prefix_mark;
   }
 
-  /** The postings of one term: {term, df, rows: Int32Array, weights: Float32Array} or null. */
+  /** The postings of one term: {term, df, rows: Int32Array, weights: Float32Array, cut} or null. */
   async postings(term) {
     const { first, files, scale } = this.meta.terms;
     const at = shardOf(first, term);
@@ -100,7 +100,9 @@ export class Shards {
       rows[j] = row;
     });
     const weights = Float32Array.from(shard.w[i], (w) => w / scale);
-    return { term, df: shard.n[i], rows, weights };
+    // a frequent term keeps its strongest postings; cut: [sum, sum of squares] of the rest
+    const left = (shard.c ?? []).find((c) => c[0] === i);
+    return { term, df: shard.n[i], rows, weights, cut: left ? [left[1], left[2]] : null };
   }
 
   /** The closest corpus term to a word the corpus lacks (same shard), or null. */
