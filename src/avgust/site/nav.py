@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,8 +40,9 @@ class Section:
         return {self.title: [self.index, *({plain_title(t): p} for t, p in self.pages)]}
 
 
-def sections(c: Corpus) -> list[Section]:
-    """The generated sections, in navigation order."""
+def sections(c: Corpus, compared: Sequence[tuple[str, str]] = ()) -> list[Section]:
+    """The generated sections, in navigation order; ``compared`` are the district-years
+    pages (path, title), a section led by the comparison page (a content page)."""
     return [
         Section(
             "Решения",
@@ -54,16 +55,21 @@ def sections(c: Corpus) -> list[Section]:
         ),
         Section("Годы", urls.YEARS_INDEX, tuple((f"{y} год", c.year_path(y)) for y in c.years)),
         Section("Сроки", urls.DEADLINES_PAGE, tuple(calendar_nav(c))),
+        Section("Сравнение районов", urls.COMPARE_PAGE, tuple((t, p) for p, t in compared)),
     ]
 
 
 def navigation(generated: Sequence[Section], content: Sequence[tuple[str, str]]) -> list[Any]:
+    """The navigation: the generated sections, then the content pages; a generated section
+    whose index is a content page takes that page's place among them."""
+    indexes = {path for path, _ in content}
     nav: list[Any] = [
         {"Главная": "index.md"},
-        *(section.entry() for section in generated),
+        *(section.entry() for section in generated if section.index not in indexes),
         {"Открытые данные": urls.DATA_PAGE},
     ]
-    return nav + _content_nav(content)
+    placed = {section.index: section for section in generated if section.index in indexes}
+    return nav + _content_nav(content, placed)
 
 
 def not_in_nav(generated: Sequence[Section], pages: Iterable[str]) -> list[str]:
@@ -82,8 +88,11 @@ def not_in_nav(generated: Sequence[Section], pages: Iterable[str]) -> list[str]:
     return patterns
 
 
-def _content_nav(content: Sequence[tuple[str, str]]) -> list[Any]:
-    """Top-level content pages as entries; a content folder as a section led by its index.md."""
+def _content_nav(
+    content: Sequence[tuple[str, str]], placed: Mapping[str, Section] | None = None
+) -> list[Any]:
+    """Top-level content pages as entries; a content folder as a section led by its index.md
+    (and followed by the pages of the generated section ``placed`` there, if any)."""
     nav: list[Any] = []
     folders: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for path, title in content:
@@ -97,6 +106,9 @@ def _content_nav(content: Sequence[tuple[str, str]]) -> list[Any]:
         index = pages[0] if pages[0][0].endswith("/index.md") else None
         entries: list[Any] = [index[0]] if index else []
         entries += [{plain_title(t): p} for p, t in pages if index is None or p != index[0]]
+        section = (placed or {}).get(index[0]) if index else None
+        if section is not None and not section.collapsed:
+            entries += [{plain_title(t): p} for t, p in section.pages]
         nav.append({plain_title(index[1] if index else folder): entries})
     return nav
 

@@ -26,6 +26,7 @@ from avgust.site.pages.common import (
     district_title,
     front_matter,
     kind_label,
+    pager_line,
     resolution_item,
     title_markdown,
 )
@@ -159,7 +160,7 @@ def _theme_years(c: Corpus, page: str, parts: Sequence[ThemePart]) -> list[str]:
     for year, in_year in by_year.items():
         count = sum(p.count for p in in_year)
         districts = len({name for p in in_year for name, _, _ in p.groups})
-        links = " · ".join(f"[{p.number}]({md_link(page, p.path)})" for p in in_year)
+        links = pager_line(page, [p.path for p in in_year])
         label = f"[{year} год]({md_link(page, in_year[0].path)})" if year else "без даты"
         lines.append(f"| {label} | {count} | {districts} | {links} |")
     return [*lines, ""]
@@ -223,11 +224,7 @@ def _pager(page: str, pages: Sequence[str]) -> list[str]:
     """«Страницы: 1 · **2** · 3» between pages of one list (nothing for a single page)."""
     if len(pages) < 2:
         return []
-    links = " · ".join(
-        f"**{n}**" if path == page else f"[{n}]({md_link(page, path)})"
-        for n, path in enumerate(pages, 1)
-    )
-    return [f"Страницы: {links}", "{: .avg-pager }", ""]
+    return [f"Страницы: {pager_line(page, pages)}", "{: .avg-pager }", ""]
 
 
 def district_page(c: Corpus, district: str) -> str:
@@ -241,7 +238,15 @@ def district_page(c: Corpus, district: str) -> str:
         plural(len(resolutions), "документ", "документа", "документов"),
         plural(count, "поручение", "поручения", "поручений"),
     ]
-    lines += [" · ".join(facts), "{: .avg-summary }", "", "## Документы {#dokumenty}", ""]
+    lines += [" · ".join(facts), "{: .avg-summary }", ""]
+    feed = md_link(page, urls.deadline_feed_path(c.district_page[district]))
+    lines += [
+        f"[Сроки района — календарь .ics]({feed})"
+        f'{{ .avg-ics download="{c.district_page[district]}.ics" }}',
+        "",
+        "## Документы {#dokumenty}",
+        "",
+    ]
     for res in resolutions:
         when = format_date(res.date) if res.date else "дата не указана"
         n = plural(len(res.directives), "поручение", "поручения", "поручений")
