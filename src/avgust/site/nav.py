@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pathspec
 import yaml
 
 from avgust import urls
 from avgust.site.corpus import Corpus
 from avgust.site.markdown import plain_title
-from avgust.site.pages.calendar import calendar_nav
+from avgust.site.pages.calendar import PART_PAGES, calendar_nav
 
 NAV_SECTION_PAGES = 30
 """A section with more pages than this lists only its index page: every page carries the
@@ -29,6 +30,7 @@ class Section:
     title: str
     index: str
     pages: tuple[tuple[str, str], ...]  # (title, docs path)
+    unlisted: tuple[str, ...] = ()  # gitignore patterns of its pages never listed
 
     @property
     def collapsed(self) -> bool:
@@ -54,7 +56,7 @@ def sections(c: Corpus, compared: Sequence[tuple[str, str]] = ()) -> list[Sectio
             "Районы", urls.DISTRICTS_INDEX, tuple((d, c.district_path(d)) for d in c.districts)
         ),
         Section("Годы", urls.YEARS_INDEX, tuple((f"{y} год", c.year_path(y)) for y in c.years)),
-        Section("Сроки", urls.DEADLINES_PAGE, tuple(calendar_nav(c))),
+        Section("Сроки", urls.DEADLINES_PAGE, tuple(calendar_nav(c)), (PART_PAGES,)),
         Section("Сравнение районов", urls.COMPARE_PAGE, tuple((t, p) for p, t in compared)),
     ]
 
@@ -82,6 +84,12 @@ def not_in_nav(generated: Sequence[Section], pages: Iterable[str]) -> list[str]:
         for folder in [posixpath.dirname(section.index)]
         for pattern in (f"/{folder}/*.md", f"!/{section.index}")
     ]
+    pages = list(pages)
+    for section in generated:
+        for pattern in section.unlisted if not section.collapsed else ():
+            spec = pathspec.GitIgnoreSpec.from_lines([pattern])
+            if any(spec.match_file(page) for page in pages):
+                patterns.append(pattern)
     parts = [p.rstrip("/").replace("*", "") for p in urls.PART_PAGE_FOLDERS]
     if any(page.startswith(tuple(parts)) and page.count("/") >= 2 for page in pages):
         patterns += [f"/{p}" for p in urls.PART_PAGE_FOLDERS]

@@ -171,9 +171,14 @@ def _page_title(page: _Page) -> str:
     return title if page.part == 1 else f"{title}, страница {page.part}"
 
 
+PART_PAGES = f"/{urls.DEADLINES_PAGES}/*-*-*.md"
+"""A gitignore pattern of the pages a year continues on (``sroki/2020-21-2.md``), which the
+navigation leaves out: they are reached from the year's first page."""
+
+
 def calendar_nav(c: Corpus) -> list[tuple[str, str]]:
-    """(title, path) of the calendar's pages for the navigation."""
-    return [(_page_title(p), p.path) for p in calendar_pages(c)]
+    """(title, path) of the first page of each academic year, for the navigation."""
+    return [(_page_title(p), p.path) for p in calendar_pages(c) if p.part == 1]
 
 
 def deadlines_pages(c: Corpus, site_url: str | None) -> dict[str, str | bytes]:
@@ -434,6 +439,7 @@ def _stamp(res: Resolution) -> dt.datetime:
 __all__ = [
     "PAGE_BYTES",
     "PAGE_ENTRIES",
+    "PART_PAGES",
     "calendar_nav",
     "calendar_pages",
     "deadlines_pages",
