@@ -11,6 +11,7 @@ import dataclasses
 import re
 from pathlib import Path
 
+import icalendar
 import pytest
 import yaml
 
@@ -28,6 +29,12 @@ from avgust.site.pages.compare import (
     compare_index,
     district_years,
     district_years_pages,
+)
+from avgust.site.pages.taxonomy import (
+    THEME_PAGE_BYTES,
+    THEME_PAGE_DIRECTIVES,
+    theme_part_page,
+    theme_parts,
 )
 from avgust.site.write import write_pages
 from avgust.themes import load_themes
@@ -150,7 +157,7 @@ def test_calendar_pages_stay_within_their_budget_for_long_directives(
             r,
             directives=tuple(dataclasses.replace(d, text=d.text * 12) for d in r.directives),
         )
-        for r in _archive(muchkap, 60, range(2020, 2021))
+        for r in _archive(muchkap, 20, range(2020, 2021))
     ]
     c = Corpus(long, (), {})
     pages = calendar_pages(c)
@@ -163,11 +170,12 @@ def test_calendar_pages_stay_within_their_budget_for_long_directives(
     assert len(pages) > len(long) * 36 / PAGE_ENTRIES, "the byte budget, not the count, cuts"
 
 
-@pytest.mark.parametrize("districts", [150, 300])
+@pytest.mark.parametrize("districts", [20, 210])
 def test_the_calendar_index_does_not_grow_with_the_corpus(
     muchkap: Resolution, districts: int
 ) -> None:
-    c = Corpus(_archive(muchkap, districts, range(2015, 2025)), (), {})
+    few = dataclasses.replace(muchkap, directives=muchkap.directives[:8])
+    c = Corpus(_archive(few, districts, range(2015, 2025)), (), {})
     index = deadlines_pages(c, None)[urls.DEADLINES_PAGE]
     assert isinstance(index, str)
     assert len(index.encode("utf-8")) < PAGE_BYTES + 80_000
@@ -175,3 +183,46 @@ def test_the_calendar_index_does_not_grow_with_the_corpus(
     year_lines = re.findall(r"^- \[20\d\d/\d\d учебный год\]\(.+$", index, re.M)
     assert len(year_lines) >= 10
     assert all(line.count("](") <= 15 for line in year_lines), "a year's months, not its pages"
+
+
+def test_theme_pages_of_long_directives_stay_within_their_budget(
+    muchkap: Resolution, themes: tuple[Theme, ...]
+) -> None:
+    theme = themes[0]
+    long = [
+        dataclasses.replace(
+            r,
+            directives=tuple(
+                dataclasses.replace(d, text=d.text * 12, themes=(theme.slug,)) for d in r.directives
+            ),
+        )
+        for r in _archive(muchkap, 10, range(2020, 2021))
+    ]
+    c = Corpus(long, themes, {})
+    parts = theme_parts(c, theme.slug)
+    assert len(parts) > len(c.items) / THEME_PAGE_DIRECTIVES, "the byte budget, not the count"
+    for part in parts:
+        text = theme_part_page(c, theme, part)
+        assert 0 < part.count <= THEME_PAGE_DIRECTIVES
+        assert len(text.encode("utf-8")) < THEME_PAGE_BYTES * 1.3, part.path
+    assert sum(p.count for p in parts) == len(c.items)
+
+
+def test_the_feed_of_all_districts_keeps_the_latest_deadlines(
+    muchkap: Resolution, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from avgust.site.pages import calendar
+
+    monkeypatch.setattr(calendar, "ALL_FEED_EVENTS", 50)
+    c = Corpus(_archive(muchkap, 3, range(2018, 2022)), (), {})
+    files = deadlines_pages(c, None)
+    every = icalendar.Calendar.from_ical(files[urls.deadline_feed_path(urls.ALL_DEADLINES_FEED)])
+    days = sorted((e.decoded("dtstart") for e in every.walk("VEVENT")), reverse=True)
+    assert len(days) == 50
+    dated = sorted(
+        (i.directive.deadline.end or "" for i in c.items if i.directive.deadline.end),
+        reverse=True,
+    )
+    assert days[-1].isoformat() >= dated[49], "the 50 latest deadlines"
+    own = icalendar.Calendar.from_ical(files[urls.deadline_feed_path("rajon-0001")])
+    assert len(list(own.walk("VEVENT"))) > 50 / 3, "a district's feed has all of its own"

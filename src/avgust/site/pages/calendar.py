@@ -46,6 +46,9 @@ Markdown): long directives fill a page before PAGE_ENTRIES do."""
 FEED_LINKS = 200
 """Past this many districts the index links only the feed of all districts; each district's
 feed is on its own page."""
+ALL_FEED_EVENTS = 20_000
+"""The most events of the all-districts .ics feed (~0.7 KB each, so ≤ ~15 MB): at 100,000
+directives all of them would be one file of ~70 MB."""
 UNDATED_LINKS = 100
 """The most resolutions without deadlines the index names."""
 _ENTRY_MARKUP = 400  # bytes of an entry besides its text: link, label, attributes
@@ -190,7 +193,7 @@ def deadlines_pages(c: Corpus, site_url: str | None) -> dict[str, str | bytes]:
         out[page.path] = _calendar_page(c, page, same_year)
     feeds = _feeds(c)
     out[urls.deadline_feed_path(urls.ALL_DEADLINES_FEED)] = ical_feed(
-        c, c.items, "Сроки поручений: все районы", site_url
+        c, _latest(c.items), "Сроки поручений: все районы", site_url
     )
     for district, slug in feeds:
         items = [i for i in c.items if c.district(i.resolution) == district]
@@ -198,6 +201,18 @@ def deadlines_pages(c: Corpus, site_url: str | None) -> dict[str, str | bytes]:
             c, items, f"Сроки поручений: {district}", site_url
         )
     return out
+
+
+def _latest(items: Sequence[Item]) -> Sequence[Item]:
+    """The directives of the all-districts feed: past ALL_FEED_EVENTS dated ones, those with
+    the latest deadlines (a district's own feed has all of its directives)."""
+    dated = [
+        i for i in items if i.directive.deadline.kind not in _ONGOING and i.directive.deadline.end
+    ]
+    if len(dated) <= ALL_FEED_EVENTS:
+        return items
+    dated.sort(key=lambda i: i.directive.deadline.end or "", reverse=True)
+    return dated[:ALL_FEED_EVENTS]
 
 
 def _feeds(c: Corpus) -> list[tuple[str, str]]:

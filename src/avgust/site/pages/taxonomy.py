@@ -34,6 +34,12 @@ from avgust.urls import md_link
 
 THEME_PAGE_DIRECTIVES = 100
 """Most directives on one theme page: ~600 bytes of HTML each, so ≤ ~100 KB of them."""
+THEME_PAGE_BYTES = 150_000
+"""About the most bytes of directives on one theme page (their text, ~400 bytes of link
+each and ~700 of headings per document): long directives fill a page before
+THEME_PAGE_DIRECTIVES do."""
+_ENTRY_MARKUP = 400
+_GROUP_MARKUP = 700
 LIST_PAGE_ENTRIES = 200
 """Most documents (or districts) listed on one year page or district list page."""
 
@@ -106,7 +112,7 @@ def theme_parts(c: Corpus, slug: str) -> list[ThemePart]:
         return cached[slug]
     items = c.theme_items.get(slug, [])
     parts: list[ThemePart] = []
-    if len(items) > THEME_PAGE_DIRECTIVES:
+    if len(items) > THEME_PAGE_DIRECTIVES or _bytes(items) > THEME_PAGE_BYTES:
         by_year: dict[int | None, list[Item]] = defaultdict(list)
         for item in items:
             by_year[item.resolution.year].append(item)
@@ -179,19 +185,29 @@ def _groups(c: Corpus, items: Sequence[Item]) -> list[Group]:
     return groups
 
 
+def _bytes(items: Sequence[Item]) -> int:
+    return sum(len(i.directive.text.encode("utf-8")) + _ENTRY_MARKUP for i in items)
+
+
 def _chunks(groups: Sequence[Group], size: int) -> list[list[Group]]:
-    """Groups into pages of at most ``size`` directives; a larger group is cut."""
+    """Groups into pages of at most ``size`` directives and about THEME_PAGE_BYTES; a larger
+    group is cut (a page holds at least one directive)."""
     pages: list[list[Group]] = [[]]
-    room = size
+    room, budget = size, THEME_PAGE_BYTES
     for district, res, items in groups:
-        rest = items
-        while rest:
-            if room == 0:
+        at = 0
+        budget -= _GROUP_MARKUP
+        while at < len(items):
+            if room == 0 or budget <= 0:
                 pages.append([])
-                room = size
-            take, rest = rest[:room], rest[room:]
-            pages[-1].append((district, res, take))
-            room -= len(take)
+                room, budget = size, THEME_PAGE_BYTES
+            end = at
+            while end < len(items) and end - at < room and (budget > 0 or end == at):
+                budget -= _bytes(items[end : end + 1])
+                end += 1
+            pages[-1].append((district, res, items[at:end]))
+            room -= end - at
+            at = end
     return pages
 
 
