@@ -69,7 +69,12 @@ def year_path(year: int) -> str:
     return f"{YEAR_PAGES}/{year}.md"
 
 
-PART_PAGE_FOLDERS = (f"{THEME_PAGES}/*/", f"{YEAR_PAGES}/*/", f"{DISTRICT_PAGES}/spisok/")
+PART_PAGE_FOLDERS = (
+    f"{THEME_PAGES}/*/",
+    f"{YEAR_PAGES}/*/",
+    f"{DISTRICT_PAGES}/spisok/",
+    f"{COMPARE_PAGES}/*/",
+)
 """The folders of the pages a long list is split into (gitignore patterns, relative to
 docs/): they are reached from the page they continue, not from the navigation."""
 
@@ -91,9 +96,18 @@ def districts_index_part(part: int = 1) -> str:
     return DISTRICTS_INDEX if part == 1 else f"{DISTRICT_PAGES}/spisok/{part}.md"
 
 
-def district_years_path(page_slug: str) -> str:
-    """A district's years side by side (kept, new, dropped): ``sravnenie/<district>.md``."""
-    return f"{COMPARE_PAGES}/{page_slug}.md"
+def district_years_path(page_slug: str, part: int = 1) -> str:
+    """A district's years side by side (kept, new, dropped): ``sravnenie/<district>.md``,
+    its older years on ``sravnenie/<district>/<part>.md``."""
+    return (
+        f"{COMPARE_PAGES}/{page_slug}.md" if part == 1 else f"{COMPARE_PAGES}/{page_slug}/{part}.md"
+    )
+
+
+def compare_list_path(part: int = 1) -> str:
+    """Page ``part`` of the list of districts' years: the comparison page, then
+    ``sravnenie/spisok/<part>.md``."""
+    return COMPARE_PAGE if part == 1 else f"{COMPARE_PAGES}/spisok/{part}.md"
 
 
 def resolution_data_path(slug: str) -> str:
@@ -187,6 +201,7 @@ __all__ = [
     "THEME_PAGES",
     "YEARS_INDEX",
     "YEAR_PAGES",
+    "compare_list_path",
     "deadline_feed_path",
     "deadlines_path",
     "directive_url",

@@ -5,17 +5,18 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pathspec
 import yaml
 
 from avgust import urls
 from avgust.site.corpus import Corpus
 from avgust.site.markdown import plain_title
-from avgust.site.pages.calendar import calendar_nav
+from avgust.site.pages.calendar import PART_PAGES, calendar_nav
 
 NAV_SECTION_PAGES = 30
 """A section with more pages than this lists only its index page: every page carries the
@@ -29,6 +30,7 @@ class Section:
     title: str
     index: str
     pages: tuple[tuple[str, str], ...]  # (title, docs path)
+    unlisted: tuple[str, ...] = ()  # gitignore patterns of its pages never listed
 
     @property
     def collapsed(self) -> bool:
@@ -40,8 +42,9 @@ class Section:
         return {self.title: [self.index, *({plain_title(t): p} for t, p in self.pages)]}
 
 
-def sections(c: Corpus) -> list[Section]:
-    """The generated sections, in navigation order."""
+def sections(c: Corpus, compared: Sequence[tuple[str, str]] = ()) -> list[Section]:
+    """The generated sections, in navigation order; ``compared`` are the district-years
+    pages (path, title), a section led by the comparison page (a content page)."""
     return [
         Section(
             "Решения",
@@ -53,17 +56,22 @@ def sections(c: Corpus) -> list[Section]:
             "Районы", urls.DISTRICTS_INDEX, tuple((d, c.district_path(d)) for d in c.districts)
         ),
         Section("Годы", urls.YEARS_INDEX, tuple((f"{y} год", c.year_path(y)) for y in c.years)),
-        Section("Сроки", urls.DEADLINES_PAGE, tuple(calendar_nav(c))),
+        Section("Сроки", urls.DEADLINES_PAGE, tuple(calendar_nav(c)), (PART_PAGES,)),
+        Section("Сравнение районов", urls.COMPARE_PAGE, tuple((t, p) for p, t in compared)),
     ]
 
 
 def navigation(generated: Sequence[Section], content: Sequence[tuple[str, str]]) -> list[Any]:
+    """The navigation: the generated sections, then the content pages; a generated section
+    whose index is a content page takes that page's place among them."""
+    indexes = {path for path, _ in content}
     nav: list[Any] = [
         {"Главная": "index.md"},
-        *(section.entry() for section in generated),
+        *(section.entry() for section in generated if section.index not in indexes),
         {"Открытые данные": urls.DATA_PAGE},
     ]
-    return nav + _content_nav(content)
+    placed = {section.index: section for section in generated if section.index in indexes}
+    return nav + _content_nav(content, placed)
 
 
 def not_in_nav(generated: Sequence[Section], pages: Iterable[str]) -> list[str]:
@@ -76,14 +84,23 @@ def not_in_nav(generated: Sequence[Section], pages: Iterable[str]) -> list[str]:
         for folder in [posixpath.dirname(section.index)]
         for pattern in (f"/{folder}/*.md", f"!/{section.index}")
     ]
+    pages = list(pages)
+    for section in generated:
+        for pattern in section.unlisted if not section.collapsed else ():
+            spec = pathspec.GitIgnoreSpec.from_lines([pattern])
+            if any(spec.match_file(page) for page in pages):
+                patterns.append(pattern)
     parts = [p.rstrip("/").replace("*", "") for p in urls.PART_PAGE_FOLDERS]
     if any(page.startswith(tuple(parts)) and page.count("/") >= 2 for page in pages):
         patterns += [f"/{p}" for p in urls.PART_PAGE_FOLDERS]
     return patterns
 
 
-def _content_nav(content: Sequence[tuple[str, str]]) -> list[Any]:
-    """Top-level content pages as entries; a content folder as a section led by its index.md."""
+def _content_nav(
+    content: Sequence[tuple[str, str]], placed: Mapping[str, Section] | None = None
+) -> list[Any]:
+    """Top-level content pages as entries; a content folder as a section led by its index.md
+    (and followed by the pages of the generated section ``placed`` there, if any)."""
     nav: list[Any] = []
     folders: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for path, title in content:
@@ -97,6 +114,9 @@ def _content_nav(content: Sequence[tuple[str, str]]) -> list[Any]:
         index = pages[0] if pages[0][0].endswith("/index.md") else None
         entries: list[Any] = [index[0]] if index else []
         entries += [{plain_title(t): p} for p, t in pages if index is None or p != index[0]]
+        section = (placed or {}).get(index[0]) if index else None
+        if section is not None and not section.collapsed:
+            entries += [{plain_title(t): p} for t, p in section.pages]
         nav.append({plain_title(index[1] if index else folder): entries})
     return nav
 

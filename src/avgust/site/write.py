@@ -39,7 +39,7 @@ from avgust.site.data import data_files, data_page
 from avgust.site.markdown import check_markdown
 from avgust.site.nav import _content_title, navigation, not_in_nav, sections
 from avgust.site.pages.calendar import deadlines_pages
-from avgust.site.pages.compare import Continuity, compare_files
+from avgust.site.pages.compare import Continuity, compare_files, compare_index
 from avgust.site.pages.home import home_page
 from avgust.site.pages.resolution import resolution_page
 from avgust.site.pages.taxonomy import (
@@ -131,10 +131,13 @@ def _write_all(
     files.update(data_files(c, url))
     compared, compare_pages = compare_files(c, links, url)  # Подборка and Сравнение
     files.update(compared)
+    intro = files.get(urls.COMPARE_PAGE)
+    intro_text = intro.decode("utf-8") if isinstance(intro, bytes) else intro
+    files.update(compare_index(c, compare_pages, intro_text))
     files.update(docx_runtime(config.web_dir))
     files["README.md"] = GENERATED_NOTE
-    listed = sections(c)
-    nav: dict[str, Any] = {"nav": navigation(listed, content + compare_pages)}
+    listed = sections(c, compare_pages)
+    nav: dict[str, Any] = {"nav": navigation(listed, content)}
     hidden = not_in_nav(listed, files)
     if hidden:
         nav["not_in_nav"] = hidden

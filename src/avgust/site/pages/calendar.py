@@ -1,8 +1,9 @@
 """The deadlines calendar: directives by month, one set of pages per academic year, and .ics feeds.
 
 Each academic year has its own page (``sroki/2020-21.md``), split into further pages of
-at most :data:`PAGE_ENTRIES` entries, so no page grows with the number of years or past
-a fixed size; the calendar's index page shows the latest year. The academic year of a
+at most :data:`PAGE_ENTRIES` entries and about :data:`PAGE_BYTES` of them, so no page
+grows with the number of years or past a fixed size; the calendar's index page shows the
+first page of the latest year and, for every year, where each month starts. The academic year of a
 deadline is :mod:`avgust.ru.calendar`'s rule. Every entry carries its district,
 addressees and month as data attributes, which the filter form (shown by the site
 script, content/assets/avgust.js) uses; without JavaScript all entries are shown.
@@ -32,13 +33,25 @@ from avgust.ru.calendar import (
 from avgust.ru.format import format_deadline, month_name, plural
 from avgust.site.corpus import Corpus, Item, excerpt
 from avgust.site.markdown import html_text, md_text
-from avgust.site.pages.common import directive_line, front_matter
+from avgust.site.pages.common import directive_line, front_matter, pager_line
 from avgust.site.pages.resolution import NO_DEADLINES, citation
 from avgust.urls import md_link
 from avgust.util.text import squash
 
-PAGE_ENTRIES = 400
+PAGE_ENTRIES = 250
 """The most entries one calendar page lists; a longer academic year gets more pages."""
+PAGE_BYTES = 150_000
+"""About the most bytes of entries on one calendar page (its HTML is about as long as its
+Markdown): long directives fill a page before PAGE_ENTRIES do."""
+FEED_LINKS = 200
+"""Past this many districts the index links only the feed of all districts; each district's
+feed is on its own page."""
+ALL_FEED_EVENTS = 20_000
+"""The most events of the all-districts .ics feed (~0.7 KB each, so ≤ ~15 MB): at 100,000
+directives all of them would be one file of ~70 MB."""
+UNDATED_LINKS = 100
+"""The most resolutions without deadlines the index names."""
+_ENTRY_MARKUP = 400  # bytes of an entry besides its text: link, label, attributes
 
 _ONGOING = {DeadlineKind.PERMANENT, DeadlineKind.RECURRING, DeadlineKind.OTHER}
 _PRODID = "-//avgust//Календарь сроков//RU"
@@ -117,17 +130,22 @@ def _years(c: Corpus) -> dict[int | None, list[_Block]]:
 
 
 def _paginate(year: int | None, blocks: Sequence[_Block]) -> list[_Page]:
-    """The year's blocks cut into pages of at most PAGE_ENTRIES entries (a block may continue)."""
+    """The year's blocks cut into pages of at most PAGE_ENTRIES entries and about PAGE_BYTES
+    (a block may continue on the next page; a page holds at least one entry)."""
     pages: list[list[_Block]] = [[]]
-    room = PAGE_ENTRIES
+    room, budget = PAGE_ENTRIES, PAGE_BYTES
     for block in blocks:
-        items = list(block.items)
-        first = True
-        while items:
-            if room == 0:
+        items = block.items
+        at, first = 0, True
+        while at < len(items):
+            if room == 0 or budget <= 0:
                 pages.append([])
-                room = PAGE_ENTRIES
-            take, items = items[:room], items[room:]
+                room, budget = PAGE_ENTRIES, PAGE_BYTES
+            end = at
+            while end < len(items) and end - at < room and (budget > 0 or end == at):
+                budget -= _entry_bytes(items[end])
+                end += 1
+            take, at = items[at:end], end
             title = block.title if first else f"{block.title} (продолжение)"
             anchor = block.anchor if first else f"{block.anchor}-{len(pages)}"
             pages[-1].append(_Block(anchor, title, block.month, take))
@@ -136,6 +154,10 @@ def _paginate(year: int | None, blocks: Sequence[_Block]) -> list[_Page]:
     return [
         _Page(urls.deadlines_path(year, n), year, n, tuple(b)) for n, b in enumerate(pages, 1) if b
     ]
+
+
+def _entry_bytes(item: Item) -> int:
+    return len(item.directive.text.encode("utf-8")) + _ENTRY_MARKUP
 
 
 def calendar_pages(c: Corpus) -> list[_Page]:
@@ -152,9 +174,14 @@ def _page_title(page: _Page) -> str:
     return title if page.part == 1 else f"{title}, страница {page.part}"
 
 
+PART_PAGES = f"/{urls.DEADLINES_PAGES}/*-*-*.md"
+"""A gitignore pattern of the pages a year continues on (``sroki/2020-21-2.md``), which the
+navigation leaves out: they are reached from the year's first page."""
+
+
 def calendar_nav(c: Corpus) -> list[tuple[str, str]]:
-    """(title, path) of the calendar's pages for the navigation."""
-    return [(_page_title(p), p.path) for p in calendar_pages(c)]
+    """(title, path) of the first page of each academic year, for the navigation."""
+    return [(_page_title(p), p.path) for p in calendar_pages(c) if p.part == 1]
 
 
 def deadlines_pages(c: Corpus, site_url: str | None) -> dict[str, str | bytes]:
@@ -166,7 +193,7 @@ def deadlines_pages(c: Corpus, site_url: str | None) -> dict[str, str | bytes]:
         out[page.path] = _calendar_page(c, page, same_year)
     feeds = _feeds(c)
     out[urls.deadline_feed_path(urls.ALL_DEADLINES_FEED)] = ical_feed(
-        c, c.items, "Сроки поручений: все районы", site_url
+        c, _latest(c.items), "Сроки поручений: все районы", site_url
     )
     for district, slug in feeds:
         items = [i for i in c.items if c.district(i.resolution) == district]
@@ -174,6 +201,18 @@ def deadlines_pages(c: Corpus, site_url: str | None) -> dict[str, str | bytes]:
             c, items, f"Сроки поручений: {district}", site_url
         )
     return out
+
+
+def _latest(items: Sequence[Item]) -> Sequence[Item]:
+    """The directives of the all-districts feed: past ALL_FEED_EVENTS dated ones, those with
+    the latest deadlines (a district's own feed has all of its directives)."""
+    dated = [
+        i for i in items if i.directive.deadline.kind not in _ONGOING and i.directive.deadline.end
+    ]
+    if len(dated) <= ALL_FEED_EVENTS:
+        return items
+    dated.sort(key=lambda i: i.directive.deadline.end or "", reverse=True)
+    return dated[:ALL_FEED_EVENTS]
 
 
 def _feeds(c: Corpus) -> list[tuple[str, str]]:
@@ -193,7 +232,7 @@ def _index_page(c: Corpus, pages: Sequence[_Page]) -> str:
     ]
     if pages:
         latest = _current(c, pages)
-        others = [p for p in pages if p is not latest]
+        others = [p for p in pages if p.part == 1 and p.year != latest.year]
         jumps = [f"[{md_text(_page_title(p))}]({md_link(page, p.path)})" for p in others]
         jumps.append("[календари .ics](#ics)")
         lines += ["Другие годы: " + " · ".join(jumps), "{: .avg-jumps }", ""]
@@ -207,8 +246,13 @@ def _index_page(c: Corpus, pages: Sequence[_Page]) -> str:
         lines += [
             f"- [{md_text(c.labels[r.slug])}]({md_link(page, c.resolution_path(r))}) — "
             f"{NO_DEADLINES}"
-            for r in undated
+            for r in undated[:UNDATED_LINKS]
         ]
+        if len(undated) > UNDATED_LINKS:
+            rest = plural(len(undated) - UNDATED_LINKS, "решение", "решения", "решений")
+            lines.append(
+                f"- и ещё {rest} — в [списке решений]({md_link(page, urls.RESOLUTIONS_INDEX)})"
+            )
         lines.append("")
     none = sum(1 for i in c.items if i.directive.deadline.kind is DeadlineKind.NONE)
     if none:
@@ -232,19 +276,24 @@ def _without_deadlines(c: Corpus) -> list[Resolution]:
 
 
 def _year_links(c: Corpus, page: str, pages: Sequence[_Page], here: _Page | None) -> list[str]:
+    """Each year with its count and where each of its months starts: a line per year, of
+    at most 14 links however many pages the year has."""
     by_year: dict[int | None, list[_Page]] = defaultdict(list)
     for p in pages:
         by_year[p.year].append(p)
     lines = ["## Учебные годы {#gody}" if here is None else "**Учебные годы:**", ""]
     for year, parts in by_year.items():
         total = sum(p.count for p in parts)
-        links = ", ".join(
-            f"[{'страница ' + str(p.part) if len(parts) > 1 else md_text(_year_title(year))}]"
-            f"({md_link(page, p.path)})"
+        link = f"[{md_text(_year_title(year))}]({md_link(page, parts[0].path)})"
+        starts = [
+            f"[{md_text(b.title)}]({md_link(page, p.path, b.anchor)})"
             for p in parts
-        )
-        label = md_text(_year_title(year)) + ": " if len(parts) > 1 else ""
-        lines.append(f"- {label}{links} — {plural(total, 'поручение', 'поручения', 'поручений')}")
+            for b in p.blocks
+            if not b.title.endswith("(продолжение)")
+        ]
+        count = plural(total, "поручение", "поручения", "поручений")
+        months = ": " + " · ".join(starts) if len(parts) > 1 else ""
+        lines.append(f"- {link} — {count}{months}")
     lines.append("")
     return lines
 
@@ -259,13 +308,20 @@ def _feed_links(c: Corpus, page: str) -> list[str]:
         "",
         f'- [Все районы]({every}){{ .avg-ics download="{urls.ALL_DEADLINES_FEED}.ics" }}',
     ]
-    lines += [
-        f"- [{md_text(d)}]({md_link(page, urls.deadline_feed_path(slug))})"
-        f'{{ .avg-ics download="{slug}.ics" }}'
-        for d, slug in _feeds(c)
-    ]
+    feeds = _feeds(c)
+    if len(feeds) <= FEED_LINKS:
+        lines += [feed_link(page, d, slug) for d, slug in feeds]
+    else:
+        districts = md_link(page, urls.DISTRICTS_INDEX)
+        lines += ["", f"Календарь своего района — на его странице: [все районы]({districts})."]
     lines.append("")
     return lines
+
+
+def feed_link(page: str, district: str, slug: str) -> str:
+    """A list item that downloads the district's .ics feed."""
+    target = md_link(page, urls.deadline_feed_path(slug))
+    return f'- [{md_text(district)}]({target}){{ .avg-ics download="{slug}.ics" }}'
 
 
 def _calendar_page(c: Corpus, page: _Page, same_year: Sequence[_Page]) -> str:
@@ -278,14 +334,8 @@ def _calendar_page(c: Corpus, page: _Page, same_year: Sequence[_Page]) -> str:
         "",
     ]
     if len(same_year) > 1:
-        lines += [
-            "Страницы этого года: "
-            + " · ".join(
-                f"**{p.part}**" if p is page else f"[{p.part}]({md_link(page.path, p.path)})"
-                for p in same_year
-            ),
-            "",
-        ]
+        paths = [p.path for p in same_year]
+        lines += ["Страницы этого года: " + pager_line(page.path, paths), ""]
     lines += _body(c, page.path, page)
     return "\n".join(lines)
 
@@ -401,4 +451,13 @@ def _stamp(res: Resolution) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
-__all__ = ["PAGE_ENTRIES", "calendar_nav", "calendar_pages", "deadlines_pages", "ical_feed"]
+__all__ = [
+    "PAGE_BYTES",
+    "PAGE_ENTRIES",
+    "PART_PAGES",
+    "calendar_nav",
+    "calendar_pages",
+    "deadlines_pages",
+    "feed_link",
+    "ical_feed",
+]

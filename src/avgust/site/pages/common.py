@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -54,23 +54,58 @@ def safe_url(url: str | None) -> str | None:
 
 
 def directive_line(
-    c: Corpus, item: Item, page: str, calendar: bool = False, due_attrs: str = ""
+    c: Corpus,
+    item: Item,
+    page: str,
+    calendar: bool = False,
+    due_attrs: str = "",
+    limit: int | None = None,
 ) -> str:
     """A directive as one list item: its number (a link to it), text and deadline.
 
     In the calendar the deadline comes first (with ``due_attrs`` as its attr_list, if
-    given) and the link names district and year.
+    given) and the link names district and year. With ``limit`` a longer text is cut to
+    about that many characters (the link leads to the whole).
     """
     target = md_link(page, c.resolution_path(item.resolution), item.directive.anchor)
     number = item.directive.number
     deadline = format_deadline(item.directive.deadline)
-    text = md_text(item.directive.text)
+    text = md_text(short_text(item.directive.text, limit) if limit else item.directive.text)
     if calendar:
         link = f"[{md_text(c.directive_label(item))}]({target}){_collectable(item)}"
         due = f"{{ {due_attrs} }}" if due_attrs else ""
         return f"- **{md_text(deadline) or 'срок не указан'}**{due} · {link}: {text}"
     link = f"[{md_text('п. ' + number) if number else 'к поручению'}]({target}){_collectable(item)}"
     return f"- {link}: {text} — *срок: {md_text(deadline)}*" if deadline else f"- {link}: {text}"
+
+
+def short_text(text: str, limit: int) -> str:
+    """``text`` squashed and, past ``limit`` characters, cut on a word boundary with «…»."""
+    flat = squash(text)
+    if len(flat) <= limit:
+        return flat
+    head = flat[:limit].rsplit(" ", 1)[0] if " " in flat[:limit] else flat[:limit]
+    return head.rstrip(" ,;:—–-") + "…"
+
+
+def pager_line(here: str, pages: Sequence[str], labels: Sequence[str] = (), window: int = 2) -> str:
+    """«1 · **5** · 6 · … · 40»: links to the first, the last and the pages within
+    ``window`` of ``here`` (all of them when there are few), so a list of any length
+    gives a line of bounded length; ``labels`` name the pages (else their numbers)."""
+    names = list(labels) or [str(n) for n in range(1, len(pages) + 1)]
+    current = pages.index(here) if here in pages else 0
+    shown = [
+        n
+        for n in range(len(pages))
+        if len(pages) <= 2 * window + 5 or n in (0, len(pages) - 1) or abs(n - current) <= window
+    ]
+    out: list[str] = []
+    for previous, n in zip([None, *shown], shown, strict=False):
+        if previous is not None and n - previous > 1:
+            out.append("…")
+        name = md_text(names[n])
+        out.append(f"**{name}**" if pages[n] == here else f"[{name}]({md_link(here, pages[n])})")
+    return " · ".join(out)
 
 
 def _collectable(item: Item) -> str:

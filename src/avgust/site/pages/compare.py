@@ -30,8 +30,8 @@ from avgust.index.similar import centred
 from avgust.records import Resolution, SimilarDirective, directive_id
 from avgust.ru.format import format_deadline
 from avgust.site.corpus import Corpus, Item
-from avgust.site.markdown import md_text
-from avgust.site.pages.common import directive_line, front_matter, kind_label
+from avgust.site.markdown import check_markdown, md_text
+from avgust.site.pages.common import directive_line, front_matter, kind_label, pager_line
 from avgust.urls import md_link, page_url
 
 
@@ -191,62 +191,149 @@ def district_data(c: Corpus, district: str, years_page: str | None) -> dict[str,
     }
 
 
+COMPARE_PAGE_BYTES = 120_000
+"""About the most bytes of year comparisons on one page of a district's years: older years
+continue on further pages, so the page does not grow with the district's archive."""
+COMPARE_TEXT = 200
+"""Characters of a directive's text in a comparison (cut with «…»; its link leads to it)."""
+
+
 def district_years_page(c: Corpus, district: str, links: Continuity) -> str | None:
-    """The district's years side by side, or None when it has fewer than two years."""
+    """The first page of the district's years side by side, or None when it has fewer
+    than two years."""
+    pages = district_years_pages(c, district, links)
+    return next(iter(pages.values()), None)
+
+
+def district_years_pages(c: Corpus, district: str, links: Continuity) -> dict[str, str]:
+    """The district's years side by side, newest first: docs/ path → Markdown. The first
+    page has a table of every pair of years; the pairs fill pages of about
+    COMPARE_PAGE_BYTES each (none when the district has fewer than two years)."""
     years = links.years.get(district, ())
     if len(years) < 2:
-        return None
-    page = urls.district_years_path(c.district_page[district])
+        return {}
+    key = c.district_page[district]
     by_year = district_years(c.in_district(district))[district]
-    lines = [
-        front_matter(
-            f"{district} по годам", f"{district}: что сохранилось, что появилось, что ушло"
-        ),
-        f"# {md_text(district)} по годам",
-        "",
-        "Каждое поручение года сравнено с поручениями предыдущего года этого района: "
-        "**сохранилось** — в прошлом году было поручение о том же (близость по смыслу), "
-        "**новое** — такого не было, **не повторилось** — поручение прошлого года, "
-        "которого в этом году нет.",
-        "{: .avg-lead }",
-        "",
-        f"[Все поручения района]({md_link(page, c.district_path(district))}) · "
-        f"[Сравнить с другими районами]({md_link(page, urls.COMPARE_PAGE)})",
-        "",
-    ]
-    for old_year, new_year in reversed(list(itertools.pairwise(years))):
-        new, old = by_year[new_year], by_year[old_year]
-        kept = [i for i in new if i.id in links.before]
-        fresh = [i for i in new if i.id not in links.before]
-        dropped = [i for i in old if i.id not in links.after]
-        lines += [
-            f"## {new_year} год по сравнению с {old_year} {{#g-{new_year}}}",
+    pairs = list(reversed(list(itertools.pairwise(years))))
+    chunks: list[list[tuple[int, int]]] = [[]]
+    budget = COMPARE_PAGE_BYTES
+    for old_year, new_year in pairs:
+        size = sum(
+            len(i.directive.text[:COMPARE_TEXT].encode("utf-8")) + 300
+            for i in (*by_year[new_year], *by_year[old_year])
+        )
+        if chunks[-1] and budget - size < 0:
+            chunks.append([])
+            budget = COMPARE_PAGE_BYTES
+        chunks[-1].append((old_year, new_year))
+        budget -= size
+    paths = [urls.district_years_path(key, n) for n in range(1, len(chunks) + 1)]
+    where = {new: path for path, chunk in zip(paths, chunks, strict=True) for _, new in chunk}
+    labels = [_span(chunk) for chunk in chunks]
+    out: dict[str, str] = {}
+    for n, (page, chunk) in enumerate(zip(paths, chunks, strict=True), 1):
+        of = f", {labels[n - 1]}" if len(chunks) > 1 else ""
+        lines = [
+            front_matter(
+                f"{district} по годам{of}",
+                f"{district}: что сохранилось, что появилось, что ушло",
+            ),
+            f"# {md_text(district)} по годам",
             "",
-            f"Сохранилось: {len(kept)} · новых: {len(fresh)} · не повторилось: {len(dropped)}.",
-            "{: .avg-summary }",
+            "Каждое поручение года сравнено с поручениями предыдущего года этого района: "
+            "**сохранилось** — в прошлом году было поручение о том же (близость по смыслу), "
+            "**новое** — такого не было, **не повторилось** — поручение прошлого года, "
+            "которого в этом году нет.",
+            "{: .avg-lead }",
+            "",
+            f"[Все поручения района]({md_link(page, c.district_path(district))}) · "
+            f"[Сравнить с другими районами]({md_link(page, urls.COMPARE_PAGE)})",
             "",
         ]
-        if kept:
-            lines += [f"### Сохранились ({len(kept)}) {{#g-{new_year}-sohranilis}}", ""]
-            for item in kept:
-                match = c.by_id.get(links.before[item.id].id)
-                lines.append(directive_line(c, item, page) + _was(c, page, match, old_year))
-            lines.append("")
-        if fresh:
-            lines += [f"### Новые ({len(fresh)}) {{#g-{new_year}-novye}}", ""]
-            lines += [directive_line(c, i, page) for i in fresh]
-            lines.append("")
-        if dropped:
-            lines += [
-                f"### Не повторились из {old_year} года ({len(dropped)}) "
-                f"{{#g-{new_year}-ne-povtorilis}}",
-                "",
-            ]
-            lines += [directive_line(c, i, page) for i in dropped]
-            lines.append("")
-        if not new:
-            lines += [f"В {new_year} году у района нет поручений.", ""]
-    return "\n".join(lines)
+        pager = [f"Годы: {pager_line(page, paths, labels)}", "{: .avg-pager }", ""]
+        if len(chunks) > 1:
+            lines += pager
+        if n == 1 and len(pairs) > 1:
+            lines += _pairs_table(page, pairs, where, by_year, links)
+        for old_year, new_year in chunk:
+            lines += _pair(c, page, links, old_year, by_year[old_year], new_year, by_year[new_year])
+        if len(chunks) > 1:
+            lines += pager
+        out[page] = "\n".join(lines)
+    return out
+
+
+def _span(chunk: Sequence[tuple[int, int]]) -> str:
+    newest, oldest = chunk[0][1], chunk[-1][0]
+    return f"{oldest}–{newest}"
+
+
+def _pairs_table(
+    page: str,
+    pairs: Sequence[tuple[int, int]],
+    where: Mapping[int, str],
+    by_year: Mapping[int, Sequence[Item]],
+    links: Continuity,
+) -> list[str]:
+    lines = [
+        "| Годы | Сохранилось | Новых | Не повторилось |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for old_year, new_year in pairs:
+        new, old = by_year[new_year], by_year[old_year]
+        kept = sum(1 for i in new if i.id in links.before)
+        dropped = sum(1 for i in old if i.id not in links.after)
+        target = md_link(page, where[new_year], f"g-{new_year}")
+        lines.append(
+            f"| [{new_year} и {old_year}]({target}) | {kept} | {len(new) - kept} | {dropped} |"
+        )
+    return [*lines, ""]
+
+
+def _pair(
+    c: Corpus,
+    page: str,
+    links: Continuity,
+    old_year: int,
+    old: Sequence[Item],
+    new_year: int,
+    new: Sequence[Item],
+) -> list[str]:
+    kept = [i for i in new if i.id in links.before]
+    fresh = [i for i in new if i.id not in links.before]
+    dropped = [i for i in old if i.id not in links.after]
+    lines = [
+        f"## {new_year} год по сравнению с {old_year} {{#g-{new_year}}}",
+        "",
+        f"Сохранилось: {len(kept)} · новых: {len(fresh)} · не повторилось: {len(dropped)}.",
+        "{: .avg-summary }",
+        "",
+    ]
+    if kept:
+        lines += [f"### Сохранились ({len(kept)}) {{#g-{new_year}-sohranilis}}", ""]
+        for item in kept:
+            match = c.by_id.get(links.before[item.id].id)
+            lines.append(_line(c, item, page) + _was(c, page, match, old_year))
+        lines.append("")
+    if fresh:
+        lines += [f"### Новые ({len(fresh)}) {{#g-{new_year}-novye}}", ""]
+        lines += [_line(c, i, page) for i in fresh]
+        lines.append("")
+    if dropped:
+        lines += [
+            f"### Не повторились из {old_year} года ({len(dropped)}) "
+            f"{{#g-{new_year}-ne-povtorilis}}",
+            "",
+        ]
+        lines += [_line(c, i, page) for i in dropped]
+        lines.append("")
+    if not new:
+        lines += [f"В {new_year} году у района нет поручений.", ""]
+    return lines
+
+
+def _line(c: Corpus, item: Item, page: str) -> str:
+    return directive_line(c, item, page, limit=COMPARE_TEXT)
 
 
 def _was(c: Corpus, page: str, match: Item | None, year: int) -> str:
@@ -265,10 +352,10 @@ def compare_files(
     files: dict[str, str] = {}
     pages: list[tuple[str, str]] = []
     for district in c.districts:
-        text = district_years_page(c, district, links) if links is not None else None
-        path = urls.district_years_path(c.district_page[district]) if text else None
-        if path and text:
-            files[path] = text
+        written = district_years_pages(c, district, links) if links is not None else {}
+        path = next(iter(written), None)
+        if path:
+            files.update(written)
             pages.append((path, f"{district} по годам"))
         data = district_data(c, district, path)
         files[urls.district_data_path(c.district_page[district])] = _json(data)
@@ -278,17 +365,75 @@ def compare_files(
     return files, pages
 
 
+COMPARE_LIST_ENTRIES = 200
+"""The most districts the comparison page (and each page continuing its list) names."""
+
+
+def compare_index(
+    c: Corpus, pages: Sequence[tuple[str, str]], intro: str | None
+) -> dict[str, str | bytes]:
+    """The comparison page (``intro``, content/sravnenie/index.md, with the list of the
+    districts' years pages below it, by region) and the pages its list continues on.
+
+    The comparison page comes as bytes, which the page writer does not check again: its
+    hand-written part has the comparison's script, and the list is checked here."""
+    written = {path for path, _ in pages}
+    districts = [d for d in c.districts if urls.district_years_path(c.district_page[d]) in written]
+    districts.sort(key=lambda d: (c.region(d) is None, c.region(d) or "", d))
+    chunks = [
+        districts[n : n + COMPARE_LIST_ENTRIES]
+        for n in range(0, len(districts), COMPARE_LIST_ENTRIES)
+    ] or [[]]
+    paths = [urls.compare_list_path(n) for n in range(1, len(chunks) + 1)]
+    out: dict[str, str | bytes] = {}
+    for n, (page, chunk) in enumerate(zip(paths, chunks, strict=True), 1):
+        if n == 1:
+            lines = ["## Один район по годам {#po-godam}", ""]
+        else:
+            title = f"Районы по годам, страница {n} из {len(paths)}"
+            lines = [front_matter(title), f"# {title}", ""]
+            lines += [f"[Сравнение районов]({md_link(page, urls.COMPARE_PAGE)})", ""]
+        if not districts:
+            lines += ["Пока нет районов с решениями нескольких лет.", ""]
+        pager = [f"Страницы: {pager_line(page, paths)}", "{: .avg-pager }", ""]
+        lines += pager if len(paths) > 1 else []
+        region: str | None = ""
+        for district in chunk:
+            if c.region(district) != region or not lines[-1].startswith("- "):
+                region = c.region(district)
+                lines += ["", f"**{md_text(region or 'Регион не указан')}**", ""]
+            years = sorted({r.year for r in c.in_district(district) if r.year})
+            span = f" — {years[0]}–{years[-1]}" if len(years) > 1 else ""
+            target = md_link(page, urls.district_years_path(c.district_page[district]))
+            lines.append(f"- [{md_text(district)}]({target}){span}")
+        lines.append("")
+        lines += pager if len(paths) > 1 else []
+        text = "\n".join(lines)
+        if n == 1:
+            check_markdown(page, text)
+            head = intro or front_matter("Сравнение районов") + "# Сравнение районов\n"
+            out[page] = (head.rstrip() + "\n\n" + text).encode("utf-8")
+        else:
+            out[page] = text
+    return out
+
+
 def _json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 __all__ = [
+    "COMPARE_LIST_ENTRIES",
+    "COMPARE_PAGE_BYTES",
+    "COMPARE_TEXT",
     "Continuity",
     "compare_files",
+    "compare_index",
     "continuity",
     "district_data",
     "district_years",
     "district_years_page",
+    "district_years_pages",
     "districts_data",
     "resolution_data",
     "source_label",

@@ -26,6 +26,7 @@ from avgust.site.pages.common import (
     district_title,
     front_matter,
     kind_label,
+    pager_line,
     resolution_item,
     title_markdown,
 )
@@ -33,6 +34,12 @@ from avgust.urls import md_link
 
 THEME_PAGE_DIRECTIVES = 100
 """Most directives on one theme page: ~600 bytes of HTML each, so ≤ ~100 KB of them."""
+THEME_PAGE_BYTES = 150_000
+"""About the most bytes of directives on one theme page (their text, ~400 bytes of link
+each and ~700 of headings per document): long directives fill a page before
+THEME_PAGE_DIRECTIVES do."""
+_ENTRY_MARKUP = 400
+_GROUP_MARKUP = 700
 LIST_PAGE_ENTRIES = 200
 """Most documents (or districts) listed on one year page or district list page."""
 
@@ -105,7 +112,7 @@ def theme_parts(c: Corpus, slug: str) -> list[ThemePart]:
         return cached[slug]
     items = c.theme_items.get(slug, [])
     parts: list[ThemePart] = []
-    if len(items) > THEME_PAGE_DIRECTIVES:
+    if len(items) > THEME_PAGE_DIRECTIVES or _bytes(items) > THEME_PAGE_BYTES:
         by_year: dict[int | None, list[Item]] = defaultdict(list)
         for item in items:
             by_year[item.resolution.year].append(item)
@@ -159,7 +166,7 @@ def _theme_years(c: Corpus, page: str, parts: Sequence[ThemePart]) -> list[str]:
     for year, in_year in by_year.items():
         count = sum(p.count for p in in_year)
         districts = len({name for p in in_year for name, _, _ in p.groups})
-        links = " · ".join(f"[{p.number}]({md_link(page, p.path)})" for p in in_year)
+        links = pager_line(page, [p.path for p in in_year])
         label = f"[{year} год]({md_link(page, in_year[0].path)})" if year else "без даты"
         lines.append(f"| {label} | {count} | {districts} | {links} |")
     return [*lines, ""]
@@ -178,19 +185,29 @@ def _groups(c: Corpus, items: Sequence[Item]) -> list[Group]:
     return groups
 
 
+def _bytes(items: Sequence[Item]) -> int:
+    return sum(len(i.directive.text.encode("utf-8")) + _ENTRY_MARKUP for i in items)
+
+
 def _chunks(groups: Sequence[Group], size: int) -> list[list[Group]]:
-    """Groups into pages of at most ``size`` directives; a larger group is cut."""
+    """Groups into pages of at most ``size`` directives and about THEME_PAGE_BYTES; a larger
+    group is cut (a page holds at least one directive)."""
     pages: list[list[Group]] = [[]]
-    room = size
+    room, budget = size, THEME_PAGE_BYTES
     for district, res, items in groups:
-        rest = items
-        while rest:
-            if room == 0:
+        at = 0
+        budget -= _GROUP_MARKUP
+        while at < len(items):
+            if room == 0 or budget <= 0:
                 pages.append([])
-                room = size
-            take, rest = rest[:room], rest[room:]
-            pages[-1].append((district, res, take))
-            room -= len(take)
+                room, budget = size, THEME_PAGE_BYTES
+            end = at
+            while end < len(items) and end - at < room and (budget > 0 or end == at):
+                budget -= _bytes(items[end : end + 1])
+                end += 1
+            pages[-1].append((district, res, items[at:end]))
+            room -= end - at
+            at = end
     return pages
 
 
@@ -223,11 +240,7 @@ def _pager(page: str, pages: Sequence[str]) -> list[str]:
     """«Страницы: 1 · **2** · 3» between pages of one list (nothing for a single page)."""
     if len(pages) < 2:
         return []
-    links = " · ".join(
-        f"**{n}**" if path == page else f"[{n}]({md_link(page, path)})"
-        for n, path in enumerate(pages, 1)
-    )
-    return [f"Страницы: {links}", "{: .avg-pager }", ""]
+    return [f"Страницы: {pager_line(page, pages)}", "{: .avg-pager }", ""]
 
 
 def district_page(c: Corpus, district: str) -> str:
@@ -241,7 +254,15 @@ def district_page(c: Corpus, district: str) -> str:
         plural(len(resolutions), "документ", "документа", "документов"),
         plural(count, "поручение", "поручения", "поручений"),
     ]
-    lines += [" · ".join(facts), "{: .avg-summary }", "", "## Документы {#dokumenty}", ""]
+    lines += [" · ".join(facts), "{: .avg-summary }", ""]
+    feed = md_link(page, urls.deadline_feed_path(c.district_page[district]))
+    lines += [
+        f"[Сроки района — календарь .ics]({feed})"
+        f'{{ .avg-ics download="{c.district_page[district]}.ics" }}',
+        "",
+        "## Документы {#dokumenty}",
+        "",
+    ]
     for res in resolutions:
         when = format_date(res.date) if res.date else "дата не указана"
         n = plural(len(res.directives), "поручение", "поручения", "поручений")
