@@ -24,7 +24,7 @@ they can be cached for ever; a new build writes new names. The page's reader of 
 ``js/shards.js``; :func:`ivf_search` here is its twin for scripts/measure_search_scale.py.
 
 Why √N lists of int8 rows, and what it costs: at 99,000 directives (3,300 synthetic
-resolutions) the first search by meaning downloads ~1.5 MB (315 lists, nprobe 9: 1.1 MB of
+resolutions) the first search by meaning downloads ~1.5 MB (315 lists, nprobe 9: 1.3 MB of
 lists, 122 KB of centroids), above the 300 KB aim, and it grows with √N. The alternatives,
 measured with scripts/ivf_layouts.py on the same blended vectors (IVF bytes of a first search,
 the largest over the queries; recall@10 on the script's queries / the 37 relevance queries):
