@@ -7,7 +7,8 @@ that counts the bytes of every file it asks for, once per file (as the browser's
 * focus: meta.json, the only file read when the box is focused;
 * first search by words: the lemma and term shards of the query, the record chunks of the five
   results shown and the pages file;
-* + by meaning: the IVF centroids, the nearest lists and the statistics (the model aside);
+* + by meaning: the IVF centroids, the nearest lists and the statistics (the model aside),
+  also split by kind (centroids, lists, statistics, the record chunks of its results);
 * next search: what a second, different query adds (mean over the other queries).
 
 The full «Поиск по смыслу» page (js/fusion.js, the full fusion of avgust.search.hybrid over
@@ -74,10 +75,15 @@ const { ShardedRanker } = await import(fusionUrl);
 let bytes = 0;
 let largest = 0;
 let largestPath = "";
+let kinds = null; // while set: the bytes of each kind of file (c, v, g, r…) fetched
 const meta = JSON.parse(readFileSync(join(folder, "meta.json"), "utf8"));
 const load = async (path) => {
   const data = new Uint8Array(readFileSync(join(folder, path)));
   bytes += data.byteLength;
+  if (kinds) {
+    const kind = path.split("/").pop().split("-")[0].replace(/[0-9]+$/, "");
+    kinds[kind] = (kinds[kind] ?? 0) + data.byteLength;
+  }
   if (data.byteLength > largest) [largest, largestPath] = [data.byteLength, path];
   return data;
 };
@@ -90,9 +96,11 @@ for (const q of queries) {
   await shards.records(lexical.rows.slice(0, SHOWN));
   await shards.pages();
   const words = bytes - start;
+  if (out.length === 0) kinds = {};
   const hybrid = await shards.hybrid(q.query, Float32Array.from(q.vector), 30);
   await shards.records(hybrid.rows.slice(0, SHOWN));
-  out.push({ words, meaning: bytes - start - words, hybrid: hybrid.rows.slice(0, 10) });
+  out.push({ words, meaning: bytes - start - words, hybrid: hybrid.rows.slice(0, 10), kinds });
+  kinds = null;
 }
 const raw = readFileSync(themesPath);
 const themes = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
@@ -233,6 +241,7 @@ def measure(
         "meta_gz": _gz(meta_bytes),
         "first_words": outs[0]["words"],
         "first_meaning": outs[0]["meaning"],
+        "meaning_kinds": outs[0]["kinds"],
         "next": float(np.mean([o["words"] + o["meaning"] for o in outs[1:]])),
         "largest": result["largest"],
         "largest_kind": result["largestPath"].split("/")[-1].split("-")[0],
@@ -307,6 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     head = (
         "| resolutions | directives | meta.json (gzip) | first search: words | + by meaning "
+        "| by meaning: centroids + lists + statistics + records "
         "| next search | largest file fetched | all search data (files) "
         "| before: index.json+vectors "
         "| IVF lists / nprobe | recall@10 IVF, ties ±0.001 (min) | strict "
@@ -316,9 +326,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
     for r in rows:
+        k = r["meaning_kinds"]
         print(
             f"| {r['resolutions']:,} | {r['directives']:,} | {kb(r['meta'])} ({kb(r['meta_gz'])}) "
-            f"| {kb(r['first_words'])} | {kb(r['first_meaning'])} | {kb(r['next'])} "
+            f"| {kb(r['first_words'])} | {kb(r['first_meaning'])} "
+            f"| {' + '.join(f'{k.get(x, 0) / 1000:,.0f}' for x in 'cvgr')} KB "
+            f"| {kb(r['next'])} "
             f"| {kb(r['largest'])} ({r['largest_kind']}) "
             f"| {r['total'] / 1e6:.1f} MB ({r['files']}) "
             f"| {r['monolith'] / 1e6:.1f} MB | {r['lists']} / {r['nprobe']} "

@@ -33,6 +33,25 @@ The ``.i8`` and ``.half`` (float16) files are binary and hardly compress. File n
 the content's hash, so they can be cached for ever; a new build writes new names. The pages'
 reader of all this is ``js/shards.js`` (the full page ranks with ``js/fusion.js``);
 :func:`ivf_search` here is its twin for scripts/measure_search_scale.py.
+
+Why √N lists of int8 rows, and what it costs: at 99,000 directives (3,300 synthetic
+resolutions) the first search by meaning downloads ~1.5 MB (315 lists, nprobe 9: 1.3 MB of
+lists, 122 KB of centroids), above the 300 KB aim, and it grows with √N. The alternatives,
+measured with scripts/ivf_layouts.py on the same blended vectors (IVF bytes of a first search,
+the largest over the queries; recall@10 on the script's queries / the 37 relevance queries):
+lists of 64 rows need 16 probes for 1.00 / 0.97 but a 609 KB centroid file (1.3 MB in all); the
+same centroids in two levels (a top file, then the 4 nearest groups) bring that to 772 KB at
+0.97 / 0.93 (834 KB at 1.00 / 0.97 with 8 groups): a query's 10 best lie in lists scattered
+over many groups; 4-bit codes (residuals from the list's centroid) halve the lists but cannot
+order rows closer than their rounding (recall@10 on the relevance queries ≤ 0.94 at any depth).
+The synthetic corpus is hard for any partition: a typed query sits far from every directive
+(cosine ~0.8), its 10 best are spread over ~2,000 candidates, and telling them apart needs int8
+precision. Product quantisation (the residual as 96 sub-vectors of 4 dimensions, 16 codewords
+each: 48 B a row, a 6 KB codebook) with int8 rescoring of the 60 best is the cheapest scan
+(~225 KB of lists and rescoring chunks at 16 probes, besides the centroids) but too coarse to
+preselect: recall@10 0.88 on the relevance queries, lower as more lists are probed. Under 300
+KB at recall ≥ 0.95 would take finer PQ (256 codewords: a 98 KB codebook) or more rows
+rescored, and centroids that are themselves compressed; that format is not built yet.
 """
 
 from __future__ import annotations

@@ -294,3 +294,21 @@ def test_the_pages_come_from_the_navigation(tmp_path: Path) -> None:
         Page("district", "Мучкапский район", "rajony/muchkapskij-rajon/"),
     ]
     assert nav_pages(tmp_path / "missing.yml") == []
+
+
+def test_the_calibrated_ivf_finds_the_exhaustive_top_10_on_a_synthetic_corpus(
+    vectors: np.ndarray, fixture: dict[str, Any]
+) -> None:
+    """4,000 directives blended as scripts/measure_search_scale.py blends them (the sum of two
+    real vectors), nprobe calibrated without the fixture's queries, which then must find the
+    exhaustive 10 best through the int8 lists as the page reads them."""
+    rng = np.random.default_rng(3)
+    blended = vectors[rng.integers(0, len(vectors), size=(4000, 2))].sum(axis=1)
+    blended /= np.linalg.norm(blended, axis=1, keepdims=True)
+    centroids, _, members, nprobe, _ = build_ivf(blended)
+    assert nprobe < len(members)  # the search does not read every list
+    approx = dequantise(*quantise(blended))
+    lists = [(m, approx[m]) for m in members]
+    queries = np.stack([_array(c["vector"], "<f4", fixture["dim"])[0] for c in fixture["cases"]])
+    recall = _recall(blended, dequantise(*quantise(centroids)), lists, queries, nprobe)
+    assert recall >= 0.95
