@@ -35,10 +35,11 @@ from avgust.index.embed import (
 )
 from avgust.index.store import Index, build_index, load_index, records_of
 from avgust.parse.batch import FileReport, check_sources, parse_all
+from avgust.parse.cache import ParseCache
 from avgust.read.sources import discover_sources
 from avgust.records import Resolution, Theme
 from avgust.site.check import check_resolution
-from avgust.site.mkdocs import build_site
+from avgust.site.mkdocs import SiteBuild, render_site
 from avgust.site.pages.compare import continuity
 from avgust.site.write import write_pages
 from avgust.themes import tag_themes
@@ -61,6 +62,8 @@ class BuildReport:
     stages: list[Stage] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     resolutions: list[Resolution] = field(default_factory=list)
+    site: SiteBuild | None = None
+    parsed_again: int = 0  # sources read and parsed, not taken from the parse cache
 
     @property
     def failed(self) -> bool:
@@ -148,14 +151,23 @@ def _run(config: Config, site: bool, embedder: Embedder | None) -> BuildReport:
         report.problems.append(cache_problem)
     with report.stage("parse") as result:
         paths = discover_sources(config.resolutions_dir, convertible=True)
+        parsed = ParseCache(config.cache_dir)
         resolutions, files = parse_all(
-            paths, root=config.root, accept=check_resolution, cache_dir=config.cache_dir
+            paths,
+            root=config.root,
+            accept=check_resolution,
+            cache_dir=config.cache_dir,
+            parsed=parsed,
         )
+        report.parsed_again = parsed.misses
         for file in files:
             report.problems.extend(file.problems)
         count = sum(len(r.directives) for r in resolutions)
         failed = len(paths) - len(resolutions)
-        result.append(f"{len(resolutions)} resolutions, {count} directives")
+        result.append(
+            f"{len(resolutions)} resolutions, {count} directives "
+            f"({parsed.hits} unchanged, {parsed.misses} parsed)"
+        )
         if failed:
             result.append(f"({failed} file(s) left out, see errors)")
     if not resolutions:
@@ -205,8 +217,13 @@ def _run(config: Config, site: bool, embedder: Embedder | None) -> BuildReport:
     with report.stage("search", config.docs_dir / ASSETS) as result:
         result.append(_export_search(index, themes, config, report))
     with report.stage("site", config.site_dir) as result:
-        out = build_site(config)
-        result.append(f"mkdocs → {_short(out, config)}")
+        built = render_site(config)
+        total = len(built.rendered) + len(built.reused)
+        result.append(
+            f"mkdocs → {_short(built.path, config)}: {len(built.rendered)} of {total} pages "
+            f"rendered, {len(built.reused)} unchanged"
+        )
+        report.site = built
     return report
 
 
