@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -122,14 +123,24 @@ def site_key(config: MkDocsConfig, nav: Navigation) -> str:
     from importlib.metadata import version
 
     add(version("mkdocs"), version("mkdocs-material"), __version__)
-    # the templates and partials of every theme folder (mkdocs-material's, a custom_dir)
-    # and the avgust code that post-processes every page
-    folders = [Path(d) for d in config.theme.dirs] + [Path(__file__).parents[1]]
-    for folder in folders:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.suffix in (".html", ".py", ".js", ".css", ".svg"):
-                add(path.relative_to(folder).as_posix(), path.read_bytes())
+    # the templates and partials of every theme folder (mkdocs-material's, a custom_dir;
+    # its icons are the package's, whose version is in the key) and the avgust code that
+    # writes or post-processes pages
+    sources: list[tuple[Path, tuple[str, ...]]] = [(Path(d), (".html",)) for d in config.theme.dirs]
+    sources.append((Path(__file__).parents[1], (".py", ".js", ".css")))
+    for folder, suffixes in sources:
+        for path in _files(folder, suffixes):
+            add(path.relative_to(folder).as_posix(), path.read_bytes())
     return digest.hexdigest()
+
+
+def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """The files of ``folder`` with these suffixes, not looking into dot folders (.icons)."""
+    found: list[Path] = []
+    for top, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+        found += [Path(top) / n for n in sorted(names) if n.endswith(suffixes)]
+    return found
 
 
 def page_key(site: str, page: Page) -> str:
