@@ -62,10 +62,18 @@ def _build(config: Config) -> BuildReport:
     return report
 
 
+def _markdown(docs: Path) -> dict[str, bytes]:
+    return {p.relative_to(docs).as_posix(): p.read_bytes() for p in docs.rglob("*.md")}
+
+
+MARKDOWN_BEFORE: dict[str, bytes] = {}  # docs/ as the first build left it
+
+
 @pytest.fixture(scope="module")
 def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, BuildReport, BuildReport]:
     config = _project(tmp_path_factory.mktemp("rebuild") / "p")
     first = _build(config)
+    MARKDOWN_BEFORE.update(_markdown(config.docs_dir))
     _add_resolution(config.resolutions_dir)
     return config, first, _build(config)
 
@@ -73,24 +81,35 @@ def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, BuildRepo
 def test_a_rebuild_parses_only_the_new_source(
     rebuilt: tuple[Config, BuildReport, BuildReport],
 ) -> None:
-    _, first, again = rebuilt
+    config, first, again = rebuilt
     assert first.parsed_again == 5 * COPIES
     assert again.parsed_again == 1
     assert len(again.resolutions) == 5 * COPIES + 1
     assert "35 unchanged, 1 parsed" in again.stages[0].result
+    # the page writer's verdict on each resolution is kept too: [] for every one here
+    checks = json.loads((config.cache_dir / "page-checks.json").read_text(encoding="utf-8"))
+    assert list(checks["verdicts"].values()) == [[]] * (5 * COPIES + 1)
 
 
 def test_a_rebuild_renders_only_the_pages_the_new_resolution_touches(
     rebuilt: tuple[Config, BuildReport, BuildReport],
 ) -> None:
-    _, first, again = rebuilt
+    config, first, again = rebuilt
     assert first.site is not None and again.site is not None
     assert first.site.reused == ()
     rendered, reused = set(again.site.rendered), set(again.site.reused)
     assert f"resheniya/{NEW}-rajon-{COPIES + 1:02d}/index.html" in rendered
     assert "index.html" in rendered  # the home page counts the resolutions
     assert "resheniya/2018-sosnovskij-rajon-03/index.html" in reused
-    assert len(reused) > 2 * len(rendered)
+    assert len(reused) > len(rendered)
+    # exactly the pages whose Markdown the new resolution changed (or made) are rendered
+    manifest = json.loads((config.site_dir / MANIFEST).read_text(encoding="utf-8"))
+    changed = {
+        dest
+        for src, (_, dest) in manifest["pages"].items()
+        if MARKDOWN_BEFORE.get(src) != (config.docs_dir / src).read_bytes()
+    }
+    assert rendered == changed
     assert not rendered & reused
     assert rendered | reused == set(first.site.rendered) | {
         f"resheniya/{NEW}-rajon-{COPIES + 1:02d}/index.html"
