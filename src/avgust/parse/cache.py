@@ -85,7 +85,7 @@ class ParseCache:
             self.misses += 1
             return None
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            log.warning("parse cache entry %s unreadable (%s): parsing the source again", path, exc)
+            log.debug("parse cache entry %s unreadable (%s): parsing the source again", path, exc)
             self.misses += 1
             return None
         self.hits += 1
@@ -98,7 +98,7 @@ class ParseCache:
                 self.folder / f"{key}.json", json.dumps(_to_json(parsed), ensure_ascii=False)
             )
         except OSError as exc:  # a full disk: the next build parses the source again
-            log.warning("parse cache not written (%s)", exc)
+            log.debug("parse cache not written (%s)", exc)
 
 
 def _to_json(parsed: Parsed) -> dict[str, Any]:
