@@ -385,6 +385,10 @@ def one(n: int, work: Path, browser: bool) -> dict[str, Any]:
     again = run_build(config, embedder=embedder)
     result["rebuild_seconds"] = time.perf_counter() - started
     result["rebuild_stages"] = {s.name: s.seconds for s in again.stages}
+    result["rebuild_parsed"] = again.parsed_again
+    if again.site is not None:
+        result["rebuild_rendered"] = len(again.site.rendered)
+        result["rebuild_reused"] = len(again.site.reused)
     after = _docs_state(config.docs_dir)
     result["docs_files"] = len(after)
     result["docs_rewritten"] = sum(before.get(k) != v for k, v in after.items())
@@ -468,9 +472,38 @@ def table(results: Sequence[dict[str, Any]]) -> str:
                 f"({r['docs_rewritten']:,} of {r['docs_files']:,})",
             )
         )
+    return _markdown_table(rows)
+
+
+def _markdown_table(rows: Sequence[tuple[str, ...]]) -> str:
     lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
     lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
     return "\n".join(lines)
+
+
+def rebuild_table(results: Sequence[dict[str, Any]]) -> str:
+    """Each stage of the full build and of the rebuild after one new resolution."""
+    stages = list(dict.fromkeys(name for r in results for name in r["stages"]))
+    rows: list[tuple[str, ...]] = [
+        ("resolutions", *stages, "total", "sources parsed", "HTML pages rendered")
+    ]
+    for r in results:
+        cells = [
+            f"{r['stages'].get(name, 0):.1f} → {r['rebuild_stages'].get(name, 0):.1f} s"
+            for name in stages
+        ]
+        rows.append(
+            (
+                f"{r['n']:,} (+1)",
+                *cells,
+                f"{r['build_seconds']:.0f} → {r['rebuild_seconds']:.0f} s "
+                f"= {r['rebuild_seconds'] / r['build_seconds']:.0%}",
+                f"{r.get('rebuild_parsed', '—')} of {r['n'] + 1:,}",
+                f"{r.get('rebuild_rendered', '—')} of "
+                f"{r.get('rebuild_rendered', 0) + r.get('rebuild_reused', 0):,}",
+            )
+        )
+    return _markdown_table(rows)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -502,6 +535,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.json:
                 args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     print(table(results))
+    print("\nfull build → rebuild after one new resolution, by stage:\n")
+    print(rebuild_table(results))
     return 0
 
 

@@ -12,11 +12,15 @@ the file (AvgustError), never a traceback, and nothing half-written is left in p
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from filelock import FileLock, Timeout
@@ -35,14 +39,21 @@ from avgust.index.embed import (
 )
 from avgust.index.store import Index, build_index, load_index, records_of
 from avgust.parse.batch import FileReport, check_sources, parse_all
+from avgust.parse.cache import ParseCache
 from avgust.read.sources import discover_sources
-from avgust.records import Resolution, Theme
+from avgust.records import Resolution, Theme, to_dict
 from avgust.site.check import check_resolution
-from avgust.site.mkdocs import build_site
+from avgust.site.mkdocs import SiteBuild, render_site
 from avgust.site.pages.compare import continuity
 from avgust.site.write import write_pages
 from avgust.themes import tag_themes
-from avgust.util.fs import display_path, os_error_message, staged_dir, sweep_leftovers
+from avgust.util.fs import (
+    atomic_write,
+    display_path,
+    os_error_message,
+    staged_dir,
+    sweep_leftovers,
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,8 @@ class BuildReport:
     stages: list[Stage] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     resolutions: list[Resolution] = field(default_factory=list)
+    site: SiteBuild | None = None
+    parsed_again: int = 0  # sources read and parsed, not taken from the parse cache
 
     @property
     def failed(self) -> bool:
@@ -102,6 +115,57 @@ def build_lock(config: Config) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+class CheckedPages:
+    """:func:`check_resolution`, remembered between builds: its verdict is a pure function of
+    the Resolution and the page code, so an unchanged resolution is not rendered to be checked.
+
+    The verdicts live in ``<cache_dir>/page-checks.json``, keyed by the hash of the
+    resolution's record and of avgust's site code; an unreadable file is started anew.
+    """
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.path = cache_dir / "page-checks.json"
+        self.code = _site_code_version()
+        self.verdicts: dict[str, list[list[Any]]] = {}
+        self.seen: dict[str, list[list[Any]]] = {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("code") == self.code:
+                self.verdicts = dict(data["verdicts"])
+        except (OSError, ValueError, TypeError, KeyError):
+            pass
+
+    def __call__(self, resolution: Resolution) -> list[Problem]:
+        record = json.dumps(to_dict(resolution), ensure_ascii=False, sort_keys=True)
+        key = hashlib.sha256(record.encode("utf-8", "surrogatepass")).hexdigest()
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            problems = check_resolution(resolution)
+            verdict = [[p.path, p.message, p.line, p.severity.value] for p in problems]
+        self.seen[key] = verdict
+        return [Problem(path, text, line, Severity(level)) for path, text, line, level in verdict]
+
+    def save(self) -> None:
+        """Keep the verdicts of this build's resolutions (a failed write is only a lost cache)."""
+        try:
+            data = {"code": self.code, "verdicts": self.seen}
+            atomic_write(self.path, json.dumps(data, ensure_ascii=False))
+        except OSError:
+            pass
+
+
+@functools.cache
+def _site_code_version() -> str:
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for folder in ("site", "browser", "ru"):
+        for path in sorted((package / folder).rglob("*.py")):
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    for name in ("records.py", "urls.py", "errors.py"):
+        digest.update(name.encode() + b"\0" + (package / name).read_bytes())
+    return digest.hexdigest()
 
 
 def check_documents(config: Config, directory: Path | None = None) -> list[FileReport]:
@@ -148,14 +212,25 @@ def _run(config: Config, site: bool, embedder: Embedder | None) -> BuildReport:
         report.problems.append(cache_problem)
     with report.stage("parse") as result:
         paths = discover_sources(config.resolutions_dir, convertible=True)
+        parsed = ParseCache(config.cache_dir)
+        checked = CheckedPages(config.cache_dir)
         resolutions, files = parse_all(
-            paths, root=config.root, accept=check_resolution, cache_dir=config.cache_dir
+            paths,
+            root=config.root,
+            accept=checked,
+            cache_dir=config.cache_dir,
+            parsed=parsed,
         )
+        checked.save()
+        report.parsed_again = parsed.misses
         for file in files:
             report.problems.extend(file.problems)
         count = sum(len(r.directives) for r in resolutions)
         failed = len(paths) - len(resolutions)
-        result.append(f"{len(resolutions)} resolutions, {count} directives")
+        result.append(
+            f"{len(resolutions)} resolutions, {count} directives "
+            f"({parsed.hits} unchanged, {parsed.misses} parsed)"
+        )
         if failed:
             result.append(f"({failed} file(s) left out, see errors)")
     if not resolutions:
@@ -205,8 +280,13 @@ def _run(config: Config, site: bool, embedder: Embedder | None) -> BuildReport:
     with report.stage("search", config.docs_dir / ASSETS) as result:
         result.append(_export_search(index, themes, config, report))
     with report.stage("site", config.site_dir) as result:
-        out = build_site(config)
-        result.append(f"mkdocs → {_short(out, config)}")
+        built = render_site(config)
+        total = len(built.rendered) + len(built.reused)
+        result.append(
+            f"mkdocs → {_short(built.path, config)}: {len(built.rendered)} of {total} pages "
+            f"rendered, {len(built.reused)} unchanged"
+        )
+        report.site = built
     return report
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from avgust.errors import Problem, Severity, SourceError
+from avgust.parse.cache import ParseCache, Parsed, source_key
 from avgust.parse.parser import read_and_parse
 from avgust.read.sources import discover_sources
 from avgust.records import DeadlineKind, Resolution
@@ -45,10 +46,13 @@ def parse_all(
     accept: Accept | None = None,
     *,
     cache_dir: Path | None = None,
+    parsed: ParseCache | None = None,
 ) -> tuple[list[Resolution], list[FileReport]]:
     """Parse every file; a file that fails is reported and the others go on.
 
-    ``cache_dir`` keeps OCR results, so that a scanned PDF is recognised only once.
+    ``cache_dir`` keeps OCR results, so that a scanned PDF is recognised only once, and
+    every parsed source (avgust.parse.cache): an unchanged one is not read and parsed again.
+    ``parsed``, when given, counts the sources served from that cache (``hits``).
 
     Two files that claim the same slug are both reported; only the first is kept. A
     file that ``accept`` refuses (the pipeline passes the page writer's check) is
@@ -58,17 +62,26 @@ def parse_all(
     resolutions: list[Resolution] = []
     reports: list[FileReport] = []
     owners: dict[str, str] = {}
+    if parsed is None and cache_dir is not None:
+        parsed = ParseCache(cache_dir)
     for path in paths:
         name = display_path(path, root)
-        try:
-            resolution, problems, source = read_and_parse(path, root, cache_dir=cache_dir)
-        except SourceError as error:
-            problem = error.as_problem()
-            if error.path is not None:  # the source or its sidecar, named like the others
-                problem = replace(problem, path=display_path(Path(error.path), root))
-            reports.append(FileReport(name, 0, 0, 0, (problem,)))
-            continue
-        problems = list(problems)
+        key = source_key(path, name) if parsed is not None else None
+        entry = parsed.get(key) if parsed is not None and key is not None else None
+        if entry is None:
+            try:
+                resolution, found, source = read_and_parse(path, root, cache_dir=cache_dir)
+            except SourceError as error:
+                problem = error.as_problem()
+                if error.path is not None:  # the source or its sidecar, named like the others
+                    problem = replace(problem, path=display_path(Path(error.path), root))
+                reports.append(FileReport(name, 0, 0, 0, (problem,)))
+                continue
+            entry = Parsed(resolution, tuple(found), source.ocr_pages, source.ocr_confidence)
+            if parsed is not None and key is not None:
+                parsed.put(key, entry)
+        resolution = entry.resolution
+        problems = list(entry.problems)
         refused = accept(resolution) if accept else []  # e.g. its pages would not be written
         problems += [replace(p, path=name) for p in refused]
         if not refused and resolution.slug in owners:
@@ -92,8 +105,8 @@ def parse_all(
                 sum(k is DeadlineKind.UNPARSED for k in deadlines),
                 tuple(problems),
                 resolution.slug,
-                source.ocr_pages,
-                source.ocr_confidence,
+                entry.ocr_pages,
+                entry.ocr_confidence,
             )
         )
     return resolutions, reports

@@ -4,6 +4,11 @@ The site is built into a temporary folder next to ``config.site_dir`` and swappe
 only when MkDocs finished without a warning, so a failed build leaves the last good
 site in place. The navigation and the site URL reach MkDocs through the avgust plugin
 (:mod:`avgust.site.plugin`, registered as the entry point ``mkdocs.plugins: avgust``).
+
+A page whose inputs have not changed since the site in place was built is not rendered
+again: the plugin puts its previous HTML back (see :class:`avgust.site.plugin.Reuse`), so a
+rebuild after one new resolution renders the pages it touches; a change to anything
+site-wide (mkdocs.yml, the navigation, the theme, the avgust code) renders them all.
 """
 
 from __future__ import annotations
@@ -11,13 +16,14 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from avgust.config import Config
 from avgust.errors import AvgustError, ConfigError
-from avgust.site.csp import protect_site
+from avgust.site.csp import add_policy, theme_scripts
 from avgust.util.fs import make_readable, replace_dir
 
 
@@ -63,16 +69,32 @@ class _Warnings(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+@dataclass(frozen=True)
+class SiteBuild:
+    """Where the site was built, and which pages' HTML was rendered or taken unchanged."""
+
+    path: Path
+    rendered: tuple[str, ...]  # HTML files of the pages, relative to the site
+    reused: tuple[str, ...]
+
+
 def build_site(config: Config) -> Path:
-    """Run ``mkdocs build --strict`` on config.docs_dir into config.site_dir; return site_dir.
+    """:func:`render_site`; returns config.site_dir."""
+    return render_site(config).path
+
+
+def render_site(config: Config, *, reuse: bool = True) -> SiteBuild:
+    """Run ``mkdocs build --strict`` on config.docs_dir into config.site_dir.
 
     docs/ must have been written by write_pages. Raises AvgustError with MkDocs's
     warnings (a broken link or anchor, a bad page) when the build fails; the site
-    that was there before stays untouched then.
+    that was there before stays untouched then. ``reuse=False`` renders every page.
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config as load_mkdocs_config
     from mkdocs.exceptions import MkDocsException
+
+    from avgust.site.plugin import AvgustPlugin, Reuse
 
     mkdocs_yml = config.mkdocs_file
     if not mkdocs_yml.is_file():
@@ -95,9 +117,14 @@ def build_site(config: Config) -> Path:
             site_url=config.public_url,
             strict=True,
         )
+        plugin = mkdocs_config.plugins.get("avgust")
+        pages = Reuse(target if reuse and target.is_dir() else None)
+        if isinstance(plugin, AvgustPlugin):
+            plugin.reuse = pages
         build(mkdocs_config)
-        # the Content-Security-Policy of every page (see avgust.site.csp)
-        protect_site(tmp, mkdocs_config.theme.dirs)
+        # the Content-Security-Policy of every page (see avgust.site.csp); a page taken
+        # from the previous site has its policy already
+        _protect(tmp, mkdocs_config.theme.dirs, skip=set(pages.reused))
     except (MkDocsException, SystemExit, OSError) as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         details = "; ".join(warnings.messages[:10]) or str(exc)
@@ -108,7 +135,18 @@ def build_site(config: Config) -> Path:
     finally:
         logger.removeHandler(warnings)
     replace_dir(tmp, target)
-    return target
+    return SiteBuild(target, tuple(pages.rendered), tuple(pages.reused))
 
 
-__all__ = ["build_site", "check_mkdocs_file"]
+def _protect(site: Path, template_dirs: list[str], skip: set[str]) -> None:
+    known = theme_scripts(tuple(template_dirs))
+    for page in sorted(site.rglob("*.html")):
+        if page.relative_to(site).as_posix() in skip:
+            continue
+        text = page.read_text(encoding="utf-8")
+        updated = add_policy(text, known)
+        if updated != text:
+            page.write_text(updated, encoding="utf-8")
+
+
+__all__ = ["SiteBuild", "build_site", "check_mkdocs_file", "render_site"]

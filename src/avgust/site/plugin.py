@@ -7,18 +7,34 @@ would write one without entries). ``on_post_page`` (and ``on_post_template`` for
 the header search box, its script and style on every page, the full search's script on the
 page whose front matter says ``semantic_search: true``, and on every page the Open Graph /
 Twitter link-preview tags (:mod:`avgust.site.social`).
+
+Pages whose HTML cannot have changed are not rendered again (:class:`Reuse`): every page
+has a key, the hash of its Markdown, its title, its footer neighbours and the site-wide
+inputs (mkdocs.yml, the navigation with its titles, the theme's files, the site URL, the
+avgust code that post-processes pages); the previous site's manifest
+(:data:`MANIFEST`) says each page's key, and a page whose key is unchanged gets its
+previous HTML back instead of the theme's template. Every page is still read and its
+Markdown converted, so links and anchors are validated against the whole site.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import jinja2
 import pathspec
 import yaml
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin
+from mkdocs.structure import StructureItem
+from mkdocs.structure.files import Files
+from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
@@ -27,12 +43,127 @@ from avgust.config import load_config
 from avgust.errors import AvgustError
 from avgust.site.social import add_social_meta, name_dialogs, social_meta
 from avgust.urls import NAV_FILE
+from avgust.version import __version__
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 SITEMAP_FILES = ("sitemap.xml", "sitemap.xml.gz")
+MANIFEST = ".avgust-pages.json"
+"""In the built site: the format, the key of every page and the page's HTML file."""
+MANIFEST_FORMAT = 1
+_REUSED_TEMPLATE = "avgust-reused.html"  # renders nothing: on_post_page puts the old HTML back
+
+
+@dataclass
+class Reuse:
+    """The previous site to take unchanged pages from, and what this build did with it."""
+
+    previous: Path | None = None
+    rendered: list[str] = field(default_factory=list)  # pages' HTML files, site-relative
+    reused: list[str] = field(default_factory=list)
+    # src_uri → (page key, HTML file): this build's and the previous site's
+    keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _old: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _site_key: str = ""
+
+    def load(self) -> None:
+        """The previous site's manifest; a missing or broken one means nothing is reused."""
+        self._old = {}
+        if self.previous is None:
+            return
+        try:
+            data = json.loads((self.previous / MANIFEST).read_text(encoding="utf-8"))
+            if data.get("format") == MANIFEST_FORMAT:
+                self._old = {
+                    str(src): (str(key), str(dest)) for src, (key, dest) in data["pages"].items()
+                }
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            log.info("no usable manifest of the previous site: every page is rendered")
+
+    def previous_html(self, page: Page) -> str | None:
+        """The previous HTML of ``page`` when its key is unchanged (and the file is there)."""
+        old = self._old.get(page.file.src_uri)
+        key = self.keys.get(page.file.src_uri)
+        if self.previous is None or old is None or old != key:
+            return None
+        try:
+            return (self.previous / page.file.dest_uri).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def manifest(self, pages: dict[str, tuple[str, str]]) -> str:
+        return json.dumps(
+            {"format": MANIFEST_FORMAT, "site": self._site_key, "pages": pages},
+            ensure_ascii=False,
+            sort_keys=True,
+            indent=0,
+        )
+
+
+def site_key(config: MkDocsConfig, nav: Navigation) -> str:
+    """The hash of what every page depends on besides its own Markdown."""
+    digest = hashlib.sha256()
+
+    def add(*parts: object) -> None:
+        for part in parts:
+            data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
+            digest.update(len(data).to_bytes(8, "big") + data)
+
+    if config.config_file_path:
+        add(Path(config.config_file_path).read_bytes())
+    add(config.site_url, config.site_name, config.use_directory_urls, config.extra_css)
+    add([str(script) for script in config.extra_javascript])
+
+    def walk(items: list[StructureItem], depth: int) -> None:
+        for item in items:
+            add(depth, type(item).__name__, item.title, getattr(item, "url", ""))
+            if isinstance(item, Section):
+                walk(item.children, depth + 1)
+
+    walk(nav.items, 0)
+    from importlib.metadata import version
+
+    add(version("mkdocs"), version("mkdocs-material"), __version__)
+    # the templates and partials of every theme folder (mkdocs-material's, a custom_dir;
+    # its icons are the package's, whose version is in the key) and the avgust code that
+    # writes or post-processes pages
+    sources: list[tuple[Path, tuple[str, ...]]] = [(Path(d), (".html",)) for d in config.theme.dirs]
+    sources.append((Path(__file__).parents[1], (".py", ".js", ".css")))
+    for folder, suffixes in sources:
+        for path in _files(folder, suffixes):
+            add(path.relative_to(folder).as_posix(), path.read_bytes())
+    return digest.hexdigest()
+
+
+def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """The files of ``folder`` with these suffixes, not looking into dot folders (.icons)."""
+    found: list[Path] = []
+    for top, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+        found += [Path(top) / n for n in sorted(names) if n.endswith(suffixes)]
+    return found
+
+
+def page_key(site: str, page: Page) -> str:
+    digest = hashlib.sha256()
+    neighbours = [
+        (other.url, other.title) if other is not None else None
+        for other in (page.previous_page, page.next_page)
+    ]
+    ancestors = [a.title for a in page.ancestors]
+    head = json.dumps(
+        [site, page.file.src_uri, page.file.dest_uri, page.title, neighbours, ancestors, page.meta],
+        ensure_ascii=False,
+        sort_keys=True,
+        default=str,
+    )
+    digest.update(head.encode("utf-8", "surrogatepass") + b"\0")
+    digest.update((page.markdown or "").encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
+    reuse: Reuse | None = None  # set by avgust.site.mkdocs before a build that may reuse pages
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         docs = Path(config.docs_dir)
         nav_file = docs / NAV_FILE
@@ -49,7 +180,45 @@ class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
                 config.site_url = url
         return config
 
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
+        self._nav = nav
+        return nav
+
+    def on_env(
+        self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files
+    ) -> jinja2.Environment:
+        reuse = self.reuse
+        if reuse is None:
+            return env
+        # every page has been read and converted by now: titles are known
+        reuse._site_key = site_key(config, self._nav)
+        reuse.rendered, reuse.reused, reuse.keys = [], [], {}
+        reuse.load()
+        for file in files.documentation_pages():
+            page = file.page
+            if page is None:
+                continue
+            reuse.keys[file.src_uri] = (page_key(reuse._site_key, page), file.dest_uri)
+            if reuse.previous_html(page) is not None:
+                page.meta["template"] = _REUSED_TEMPLATE
+        assert env.loader is not None
+        env.loader = jinja2.ChoiceLoader(
+            [jinja2.DictLoader({_REUSED_TEMPLATE: "reused"}), env.loader]
+        )
+        return env
+
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        reuse = self.reuse
+        if reuse is not None:
+            if page.meta.get("template") == _REUSED_TEMPLATE:
+                previous = reuse.previous_html(page)
+                if previous is None:  # gone since on_env
+                    raise AvgustError(
+                        "the previous site changed during the build", page.file.dest_uri
+                    )
+                reuse.reused.append(page.file.dest_uri)
+                return previous
+            reuse.rendered.append(page.file.dest_uri)
         meta = social_meta(
             title=page.title or config.site_name,
             description=str(page.meta.get("description") or config.site_description or ""),
@@ -75,6 +244,9 @@ class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         return with_header_search(output_content, lambda path: root + path, page_script=False)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.reuse is not None:
+            manifest = self.reuse.manifest(self.reuse.keys)
+            (Path(config.site_dir) / MANIFEST).write_text(manifest, encoding="utf-8")
         # Without a site URL MkDocs writes a sitemap without a single <url>: no sitemap then.
         if config.site_url:
             return
