@@ -8,13 +8,31 @@ from typing import Any
 
 import pytest
 
+from avgust.index.embed import CACHE_FILE
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM
+from tests.support.hostile import copy_sqlite
 from tests.support.project import ROOT
 
 
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def embedding_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One embedding cache folder for the session's tests that do not test the cache itself.
+
+    It starts as a copy of the project's .cache/embeddings.sqlite (filled by earlier runs and
+    by the session's real site build), so the corpus is not embedded again; a copy, so that
+    the texts the tests make up never reach the project's cache.
+    """
+    folder = tmp_path_factory.getbasetemp() / "embedding-cache"
+    folder.mkdir(exist_ok=True)
+    source = ROOT / ".cache" / CACHE_FILE
+    if source.is_file() and not (folder / CACHE_FILE).exists():
+        copy_sqlite(source, folder / CACHE_FILE)
+    return folder
 
 
 @pytest.fixture(scope="session")
