@@ -151,10 +151,10 @@ def test_scanned_pdf_is_recognised_and_cached(
     assert source.encoding == "pdf+ocr"
     assert source.ocr_pages == (1,)
     assert source.ocr_confidence is not None and source.ocr_confidence > 80
-    scanned = parse_source(source)[0].directives
+    read = parse_source(source)[0].directives
     expected = directives(formats["txt"])
-    assert len(scanned) == len(expected)
-    for got, want in zip(scanned, expected, strict=True):
+    assert len(read) == len(expected)
+    for got, want in zip(read, expected, strict=True):
         ratio = difflib.SequenceMatcher(None, got.text, want.text).ratio()
         assert ratio > 0.95, (got.text, want.text)
         assert got.deadline.end == want.deadline.end
