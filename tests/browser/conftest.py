@@ -1,27 +1,17 @@
-"""Fixtures of the browser tests: one chromium per module, the real site served on 127.0.0.1.
+"""Fixtures of the browser tests: the real site served on 127.0.0.1.
 
 A test module that needs another site (hostile, scaled, with search data) defines its own
-``served``; ``browser`` is the same for all.
+``served``; ``browser`` (tests/conftest.py) is one chromium for the whole session.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, serving
+from tests.support.browser import serving
 from tests.support.sitebuild import BuiltSite, real_site
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -23,21 +23,18 @@ import numpy as np
 import pytest
 import yaml
 
-from avgust.browser.export import ASSETS, export_search_assets
+from avgust.browser.export import ASSETS
 from avgust.browser.model import ensure_browser_model
 from avgust.browser.shards import META_FILE, inflate
-from avgust.config import load_config
 from avgust.index.bm25 import LexicalIndex
 from avgust.index.embed import get_embedder
-from avgust.index.store import Index, build_index, load_index
+from avgust.index.store import Index, load_index
 from avgust.ru.terms import lemmas, stem, words
 from avgust.search.hybrid import search
-from avgust.site.mkdocs import build_site
-from avgust.site.write import write_pages
 from avgust.themes import theme_strength
 from tests.support.browser import NO_CHROMIUM, serving
-from tests.support.project import DATA, ROOT
-from tests.support.sitebuild import BuiltSite, hostile_corpus, real_site
+from tests.support.project import DATA
+from tests.support.sitebuild import BuiltSite, hostile_site, real_site
 
 SEARCH_PAGE = "poisk/"
 MENTORING = "nastavnichestvo"
@@ -616,23 +613,9 @@ def test_pages_that_do_not_search_load_nothing_of_it_and_a_second_visit_download
 
 @pytest.fixture(scope="module")
 def hostile_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One resolution whose every text field carries markup, with its (lexical) search."""
-    out = tmp_path_factory.mktemp("hostile-search")
-    config = load_config(
-        ROOT,
-        docs_dir=out / "docs",
-        site_dir=out / "site",
-        index_dir=out / "index",
-        cache_dir=out / "cache",
-        quiet=True,
-    )
-    resolution, themes = hostile_corpus()
-    build_index([resolution], get_embedder(config), config, themes=themes)
-    write_pages([resolution], themes, {}, config)
-    export_search_assets(
-        load_index(config), themes, config, config.docs_dir / ASSETS, semantic=False
-    )
-    with serving(build_site(config)) as base:
+    """One resolution whose every text field carries markup, with its (lexical) search: the
+    session's hostile site (tests/support/sitebuild.py), the one test_site.py checks."""
+    with serving(hostile_site(tmp_path_factory).site) as base:
         yield base
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -132,25 +133,39 @@ def test_suffix_htm_is_html(tmp_path: Path) -> None:
     assert read_source(path).text == "Решение\n\n- пункт"
 
 
+@pytest.fixture(scope="session")
+def scanned(
+    formats: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[SourceText, Path]:
+    """The scan read by the real Tesseract once per session: its text and the OCR cache
+    folder that read wrote (tests that change a cache take a copy of it)."""
+    cache = tmp_path_factory.mktemp("ocr") / "cache"
+    return read_source(formats["pdf"], cache_dir=cache), cache
+
+
 @needs_tesseract
-def test_scanned_pdf_is_recognised_and_cached(formats: dict[str, Path], tmp_path: Path) -> None:
-    cache = tmp_path / "cache"
-    source = read_source(formats["pdf"], cache_dir=cache)
+def test_scanned_pdf_is_recognised_and_cached(
+    formats: dict[str, Path], scanned: tuple[SourceText, Path], tmp_path: Path
+) -> None:
+    source, written = scanned
     assert source.encoding == "pdf+ocr"
     assert source.ocr_pages == (1,)
     assert source.ocr_confidence is not None and source.ocr_confidence > 80
-    scanned = parse_source(source)[0].directives
+    read = parse_source(source)[0].directives
     expected = directives(formats["txt"])
-    assert len(scanned) == len(expected)
-    for got, want in zip(scanned, expected, strict=True):
+    assert len(read) == len(expected)
+    for got, want in zip(read, expected, strict=True):
         ratio = difflib.SequenceMatcher(None, got.text, want.text).ratio()
         assert ratio > 0.95, (got.text, want.text)
         assert got.deadline.end == want.deadline.end
     # the cache: one file named by the sha256; a second read takes it and runs no OCR
-    (entry,) = (cache / "ocr").iterdir()
+    (entry,) = (written / "ocr").iterdir()
     import hashlib
 
     assert entry.name == hashlib.sha256(formats["pdf"].read_bytes()).hexdigest() + ".json"
+    cache = tmp_path / "cache"
+    shutil.copytree(written, cache)
+    entry = cache / "ocr" / entry.name
     data = json.loads(entry.read_text(encoding="utf-8"))
     data["pages"] = ["Текст из кэша"]
     entry.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
@@ -158,10 +173,15 @@ def test_scanned_pdf_is_recognised_and_cached(formats: dict[str, Path], tmp_path
 
 
 @needs_tesseract
-def test_check_reports_ocr_and_its_confidence(formats: dict[str, Path], tmp_path: Path) -> None:
+def test_check_reports_ocr_and_its_confidence(
+    formats: dict[str, Path], scanned: tuple[SourceText, Path], tmp_path: Path
+) -> None:
+    """What check reports of a scan (the OCR result comes from the session's cache: the
+    recognition itself is tested above)."""
     from avgust.parse.batch import parse_all
 
-    _, (report,) = parse_all([formats["pdf"]], cache_dir=tmp_path)
+    shutil.copytree(scanned[1], tmp_path / "cache")
+    _, (report,) = parse_all([formats["pdf"]], cache_dir=tmp_path / "cache")
     (problem,) = [p for p in report.problems if "OCR" in p.message]
     assert "mean confidence" in problem.message and "of page 1:" in problem.message
     assert report.ocr_confidence is not None

