@@ -52,6 +52,12 @@ def _add_resolution(folder: Path) -> str:
     return stem
 
 
+def _copied(config: Config, project: Path) -> Config:
+    """The rebuilt project, sources, caches and site, copied: a test may change it freely."""
+    shutil.copytree(config.root, project)
+    return load_config(project, model=MODEL, quiet=True, content_dir=ROOT / "content")
+
+
 def _site_files(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
 
@@ -133,10 +139,8 @@ def test_the_rebuilt_site_is_byte_identical_to_a_clean_build(
 def test_a_site_wide_change_renders_every_page(
     rebuilt: tuple[Config, BuildReport, BuildReport], tmp_path: Path
 ) -> None:
-    config, _, _ = rebuilt
-    project = tmp_path / "p"
-    shutil.copytree(config.root, project)
-    copy = load_config(project, model=MODEL, quiet=True, content_dir=ROOT / "content")
+    copy = _copied(rebuilt[0], tmp_path / "p")
+    project = copy.root
     mkdocs_yml = project / "mkdocs.yml"
     unchanged = render_site(copy)
     assert unchanged.rendered == () and unchanged.reused
@@ -162,10 +166,7 @@ def test_a_site_wide_change_renders_every_page(
 def test_a_broken_manifest_renders_every_page_and_the_site_stays_whole(
     rebuilt: tuple[Config, BuildReport, BuildReport], tmp_path: Path
 ) -> None:
-    config, _, _ = rebuilt
-    project = tmp_path / "p"
-    shutil.copytree(config.root, project)
-    copy = load_config(project, model=MODEL, quiet=True, content_dir=ROOT / "content")
+    copy = _copied(rebuilt[0], tmp_path / "p")
     before = _site_files(copy.site_dir)
     (copy.site_dir / MANIFEST).write_text("{not json", encoding="utf-8")
     built = render_site(copy)

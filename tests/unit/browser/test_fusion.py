@@ -21,13 +21,9 @@ import pytest
 
 from avgust.browser.export import ungrouped
 from avgust.browser.shards import export_shards
-from avgust.index.bm25 import LexicalIndex
-from avgust.index.records import DirectiveRecord
-from avgust.index.store import Index
-from avgust.records import Theme
 from avgust.search.hybrid import rank_vector
+from tests.support.parity import fixture_array, fixture_index, load_fixture
 from tests.support.project import ROOT
-from tests.unit.search.test_parity import FIXTURE, _array
 
 JS = ROOT / "src" / "avgust" / "browser" / "js"
 
@@ -60,7 +56,7 @@ pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is
 
 @pytest.fixture(scope="module")
 def fixture() -> dict[str, Any]:
-    return dict(json.loads(FIXTURE.read_text(encoding="utf-8")))
+    return load_fixture()
 
 
 def _vector(text: str) -> list[float]:
@@ -79,22 +75,6 @@ def run_fusion(
     assert done.returncode == 0, done.stderr
     result: dict[str, Any] = json.loads(done.stdout)
     return result
-
-
-def fixture_index(fixture: dict[str, Any]) -> Index:
-    python, dim = fixture["python"], fixture["dim"]
-    return Index(
-        folder=FIXTURE.parent,
-        manifest=python["manifest"],
-        records=tuple(DirectiveRecord.from_json(r) for r in python["records"]),
-        vectors=_array(fixture["vectors"], "<f2", dim),
-        faiss_index=None,
-        lexical=LexicalIndex.from_json(python["lexical"]),
-        similar={},
-        lexical_weight=python["lexical_weight"],
-        themes=tuple(Theme(**{**t, "rules": tuple(t["rules"])}) for t in python["themes"]),
-        theme_vectors=_array(fixture["theme_vectors"], "<f4", dim),
-    )
 
 
 def export(fixture: dict[str, Any], dest: Path) -> None:
@@ -121,7 +101,7 @@ def test_the_sharded_ranker_ranks_like_python_on_the_fixture(
         {"query": c["query"], "vector": _vector(c["vector"]), "options": c["options"]}
         for c in fixture["cases"]
     ]
-    themes = _array(fixture["theme_vectors"], "<f4", fixture["dim"])
+    themes = fixture_array(fixture["theme_vectors"], "<f4", fixture["dim"])
     result = run_fusion(tmp_path / "shards", cases, themes, tmp_path)
     ids = [r["id"] for r in fixture["browser"]["records"]]
     for case, got in zip(fixture["cases"], result["out"], strict=True):
