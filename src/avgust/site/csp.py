@@ -22,7 +22,7 @@ import base64
 import functools
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -125,15 +125,22 @@ def add_policy(html: str, known: KnownScripts | None = None) -> str:
     return html[: head.end()] + meta + html[head.end() :]
 
 
-def protect_site(site_dir: Path, template_dirs: Sequence[str] | None = None) -> int:
+def protect_site(
+    site_dir: Path,
+    template_dirs: Sequence[str] | None = None,
+    skip: Collection[str] = (),
+) -> int:
     """Add the policy to every HTML page under ``site_dir``; returns how many pages.
 
     ``template_dirs`` are the theme's template folders (MkDocs's ``theme.dirs``); only
-    the inline scripts they write are allowed.
+    the inline scripts they write are allowed. ``skip`` names pages (site-relative) that
+    have their policy already: :func:`add_policy` must not run twice on a page.
     """
     known = theme_scripts(tuple(template_dirs) if template_dirs is not None else None)
     count = 0
     for page in sorted(site_dir.rglob("*.html")):
+        if page.relative_to(site_dir).as_posix() in skip:
+            continue
         text = page.read_text(encoding="utf-8")
         updated = add_policy(text, known)
         if updated != text:

@@ -23,7 +23,7 @@ import yaml
 
 from avgust.config import Config
 from avgust.errors import AvgustError, ConfigError
-from avgust.site.csp import add_policy, theme_scripts
+from avgust.site.csp import protect_site
 from avgust.util.fs import make_readable, replace_dir
 
 
@@ -124,7 +124,7 @@ def render_site(config: Config, *, reuse: bool = True) -> SiteBuild:
         build(mkdocs_config)
         # the Content-Security-Policy of every page (see avgust.site.csp); a page taken
         # from the previous site has its policy already
-        _protect(tmp, mkdocs_config.theme.dirs, skip=set(pages.reused))
+        protect_site(tmp, mkdocs_config.theme.dirs, skip=set(pages.reused))
     except (MkDocsException, SystemExit, OSError) as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         details = "; ".join(warnings.messages[:10]) or str(exc)
@@ -136,17 +136,6 @@ def render_site(config: Config, *, reuse: bool = True) -> SiteBuild:
         logger.removeHandler(warnings)
     replace_dir(tmp, target)
     return SiteBuild(target, tuple(pages.rendered), tuple(pages.reused))
-
-
-def _protect(site: Path, template_dirs: list[str], skip: set[str]) -> None:
-    known = theme_scripts(tuple(template_dirs))
-    for page in sorted(site.rglob("*.html")):
-        if page.relative_to(site).as_posix() in skip:
-            continue
-        text = page.read_text(encoding="utf-8")
-        updated = add_policy(text, known)
-        if updated != text:
-            page.write_text(updated, encoding="utf-8")
 
 
 __all__ = ["SiteBuild", "build_site", "check_mkdocs_file", "render_site"]
