@@ -50,9 +50,11 @@ from avgust.themes import tag_themes
 from avgust.util.fs import (
     atomic_write,
     display_path,
+    files_digest,
     os_error_message,
     staged_dir,
     sweep_leftovers,
+    tree_files,
 )
 
 
@@ -158,14 +160,12 @@ class CheckedPages:
 
 @functools.cache
 def _site_code_version() -> str:
-    digest = hashlib.sha256()
     package = Path(__file__).parent
-    for folder in ("site", "browser", "ru"):
-        for path in sorted((package / folder).rglob("*.py")):
-            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    for name in ("records.py", "urls.py", "errors.py"):
-        digest.update(name.encode() + b"\0" + (package / name).read_bytes())
-    return digest.hexdigest()
+    files = [
+        p for folder in ("site", "browser", "ru") for p in tree_files(package / folder, (".py",))
+    ]
+    files += [package / name for name in ("records.py", "urls.py", "errors.py")]
+    return files_digest(package, files)
 
 
 def check_documents(config: Config, directory: Path | None = None) -> list[FileReport]:

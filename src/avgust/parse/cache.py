@@ -24,7 +24,7 @@ from avgust.read.files import read_regular
 from avgust.read.sidecar import MAX_SIDECAR_BYTES, sidecar_path
 from avgust.read.sources import MAX_SOURCE_BYTES
 from avgust.records import Resolution, to_dict
-from avgust.util.fs import atomic_write
+from avgust.util.fs import atomic_write, files_digest, tree_files
 
 log = logging.getLogger(__name__)
 FORMAT = 1
@@ -44,14 +44,11 @@ class Parsed:
 @functools.cache
 def parser_version() -> str:
     """The hash of the code that turns a source into a Resolution."""
-    digest = hashlib.sha256(f"format {FORMAT}".encode())
     package = Path(str(resources.files("avgust")))
     files = [package / "records.py", package / "errors.py"]
     for name in _CODE:
-        files += sorted((package / name).rglob("*.py"))
-    for path in files:
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+        files += tree_files(package / name, (".py",))
+    return files_digest(package, files, seed=f"format {FORMAT}")
 
 
 def source_key(path: Path, name: str) -> str | None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,6 +42,7 @@ from avgust.config import load_config
 from avgust.errors import AvgustError
 from avgust.site.social import add_social_meta, name_dialogs, social_meta
 from avgust.urls import NAV_FILE
+from avgust.util.fs import tree_files
 from avgust.version import __version__
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
@@ -129,18 +129,9 @@ def site_key(config: MkDocsConfig, nav: Navigation) -> str:
     sources: list[tuple[Path, tuple[str, ...]]] = [(Path(d), (".html",)) for d in config.theme.dirs]
     sources.append((Path(__file__).parents[1], (".py", ".js", ".css")))
     for folder, suffixes in sources:
-        for path in _files(folder, suffixes):
+        for path in tree_files(folder, suffixes):
             add(path.relative_to(folder).as_posix(), path.read_bytes())
     return digest.hexdigest()
-
-
-def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
-    """The files of ``folder`` with these suffixes, not looking into dot folders (.icons)."""
-    found: list[Path] = []
-    for top, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
-        found += [Path(top) / n for n in sorted(names) if n.endswith(suffixes)]
-    return found
 
 
 def page_key(site: str, page: Page) -> str:

@@ -8,7 +8,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,6 +38,25 @@ def file_sha256(path: Path) -> str:
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
+    return digest.hexdigest()
+
+
+def tree_files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """The files of ``folder`` with these suffixes, in a fixed order, not looking into dot or
+    dunder folders (.icons, __pycache__)."""
+    found: list[Path] = []
+    for top, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+        found += [Path(top) / n for n in sorted(names) if n.endswith(suffixes)]
+    return found
+
+
+def files_digest(root: Path, paths: Iterable[Path], seed: str = "") -> str:
+    """SHA-256 of the files' names (relative to ``root``) and bytes: the version of the code
+    that made a cached result, so that any change to it misses the cache."""
+    digest = hashlib.sha256(seed.encode())
+    for path in paths:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
