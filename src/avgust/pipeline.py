@@ -39,7 +39,7 @@ from avgust.index.embed import (
 )
 from avgust.index.store import Index, build_index, load_index, records_of
 from avgust.parse.batch import FileReport, check_sources, parse_all
-from avgust.parse.cache import ParseCache
+from avgust.parse.cache import ParseCache, problem_of, problem_row
 from avgust.read.sources import discover_sources
 from avgust.records import Resolution, Theme, to_dict
 from avgust.site.check import check_resolution
@@ -145,9 +145,9 @@ class CheckedPages:
         verdict = self.verdicts.get(key)
         if verdict is None:
             problems = check_resolution(resolution)
-            verdict = [[p.path, p.message, p.line, p.severity.value] for p in problems]
+            verdict = [problem_row(p) for p in problems]
         self.seen[key] = verdict
-        return [Problem(path, text, line, Severity(level)) for path, text, line, level in verdict]
+        return [problem_of(row) for row in verdict]
 
     def save(self) -> None:
         """Keep the verdicts of this build's resolutions (a failed write is only a lost cache)."""

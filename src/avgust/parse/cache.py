@@ -98,11 +98,21 @@ class ParseCache:
             log.debug("parse cache not written (%s)", exc)
 
 
+def problem_row(problem: Problem) -> list[Any]:
+    """A Problem as a JSON row: [path, message, line, severity]."""
+    return [problem.path, problem.message, problem.line, problem.severity.value]
+
+
+def problem_of(row: list[Any]) -> Problem:
+    path, message, line, severity = row
+    return Problem(str(path), str(message), line, Severity(severity))
+
+
 def _to_json(parsed: Parsed) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "resolution": to_dict(parsed.resolution),
-        "problems": [[p.path, p.message, p.line, p.severity.value] for p in parsed.problems],
+        "problems": [problem_row(p) for p in parsed.problems],
         "ocr_pages": list(parsed.ocr_pages),
         "ocr_confidence": parsed.ocr_confidence,
     }
@@ -114,10 +124,7 @@ def _from_json(data: dict[str, Any]) -> Parsed:
     confidence = data["ocr_confidence"]
     return Parsed(
         Resolution.from_dict(data["resolution"]),
-        tuple(
-            Problem(str(path), str(message), line, Severity(severity))
-            for path, message, line, severity in data["problems"]
-        ),
+        tuple(problem_of(row) for row in data["problems"]),
         tuple(int(page) for page in data["ocr_pages"]),
         float(confidence) if confidence is not None else None,
     )
