@@ -3,8 +3,9 @@
 //
 // A directive is any element with data-directive="<slug>#<anchor>": the directive blocks of
 // a resolution page, the links of theme, district, year and calendar lists and of the
-// similar-directive boxes. Elements added later (search results, the comparison page) get
-// their button too. Other scripts use the API below (see README, «Подборка»):
+// similar-directive boxes (which get their whole texts here when opened). Elements added
+// later (search results, the comparison page) get their button too. Other scripts use the
+// API below (see README, «Подборка»):
 //
 //   window.avgustCollection.add(id) / .remove(id) / .toggle(id) / .has(id) / .ids() / .set(ids)
 //   window.avgustCollection.button(id)   a ready "В подборку" button for a list of one's own
@@ -198,10 +199,45 @@ function entry(res, d) {
   };
 }
 
+// --- the similar-directive boxes: the whole texts when a box is opened ---------------------
+
+// A resolution page's box names each similar directive with a link and the start of its
+// text (the page would be mostly other pages' texts otherwise); opened, it gets the whole
+// texts, to be read and copied. Without the data (offline, no JavaScript) the start stays.
+async function fillSimilar(box) {
+  if (box.dataset.filled) return;
+  box.dataset.filled = "1";
+  const links = [...box.querySelectorAll("a[data-directive]")].filter((a) => validId(a.dataset.directive));
+  const found = await loadDirectives(links.map((a) => a.dataset.directive));
+  for (const link of links) {
+    const text = found.get(link.dataset.directive)?.text;
+    const slot = link.parentElement?.querySelector(".avg-similar-text");
+    if (text && slot) {
+      slot.textContent = text.replace(/\s+/g, " ").trim();
+      slot.dataset.whole = "1";
+    }
+  }
+  box.dataset.filled = "2";
+}
+
+function similarBoxes() {
+  document.addEventListener(
+    "toggle",
+    (event) => {
+      const box = event.target;
+      if (box instanceof HTMLDetailsElement && box.open && box.classList.contains("avg-similar")) {
+        fillSimilar(box);
+      }
+    },
+    true,
+  );
+}
+
 // --- start --------------------------------------------------------------------------------
 
 function start() {
   headerLink();
+  similarBoxes();
   decorateAll(document.body);
   refresh();
   new MutationObserver((records) => {

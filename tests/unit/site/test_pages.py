@@ -33,6 +33,7 @@ from avgust.site.corpus import Corpus
 from avgust.site.data import DATA_FIELDS
 from avgust.site.markdown import md_text, plain_title
 from avgust.site.pages.common import district_title
+from avgust.site.pages.resolution import SIMILAR_LEAD
 from avgust.site.write import write_pages
 from avgust.themes import assign_themes, load_themes
 from avgust.urls import NAV_FILE
@@ -198,6 +199,18 @@ def test_similar_directives_link_to_anchors_in_other_districts_only(docs: Path) 
     # a directive without similar ones has no block
     other = text[text.index('id="p-2-3"') :].split("</div>", 1)[0]
     assert "avg-similar" not in other
+
+
+def test_similar_boxes_carry_the_start_of_each_text_not_the_whole(docs: Path) -> None:
+    """The page names a similar directive with at most SIMILAR_LEAD characters of its text
+    (the opened box gets the whole from data/r/, see tests/browser/test_collection.py)."""
+    leads = []
+    for page in (docs / "resheniya").glob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        leads += re.findall(r"^    - \[.*\}: \*(.*)\*\{ \.avg-similar-text \}$", text, re.M)
+    assert leads
+    for lead in leads:
+        assert len(html.unescape(lead)) <= SIMILAR_LEAD + 1, lead  # and its «…»
 
 
 def test_every_relative_link_in_the_markdown_reaches_a_file(docs: Path) -> None:

@@ -19,11 +19,22 @@ from avgust.ru.calendar import academic_year_label, read_academic_year
 from avgust.ru.format import format_date, format_deadline, plural
 from avgust.site.corpus import Corpus, Item, similar_items
 from avgust.site.markdown import md_paragraphs, md_text
-from avgust.site.pages.common import front_matter, kind_label, safe_url, title_markdown
+from avgust.site.pages.common import (
+    front_matter,
+    kind_label,
+    safe_url,
+    short_text,
+    title_markdown,
+)
 from avgust.urls import md_link
 from avgust.util.text import squash
 
 NO_DEADLINES = "сроки не указаны"
+SIMILAR_LEAD = 60
+"""Characters of a similar directive's text in the page (cut with «…»). The box repeats
+other pages' texts, ~60 % of a resolution page when they were whole; the site script
+(content/assets/collection/collection.js) puts the whole texts in, to be read and copied,
+when the box is opened, from the resolution files the collection reads."""
 _SUMMARY_ADDRESSEES = 3
 
 
@@ -207,8 +218,11 @@ def _directive_block(c: Corpus, item: Item, page: str) -> list[str]:
         for other in others:
             target = md_link(page, c.resolution_path(other.resolution), other.directive.anchor)
             label = md_text(c.directive_label(other))
-            full = md_text(other.directive.text)  # whole, so that it can be copied
-            lines.append(f'    - [{label}]({target}){{ data-directive="{other.id}" }}: {full}')
+            lead = md_text(short_text(other.directive.text, SIMILAR_LEAD))
+            lines.append(
+                f'    - [{label}]({target}){{ data-directive="{other.id}" }}: '
+                f"*{lead}*{{ .avg-similar-text }}"
+            )
         lines.append("")
     lines += ["</div>", ""]
     return lines
