@@ -6,7 +6,8 @@ configuration. ``on_post_build``: no sitemap.xml when there is no site URL (MkDo
 would write one without entries). ``on_post_page`` (and ``on_post_template`` for 404.html):
 the header search box, its script and style on every page, the full search's script on the
 page whose front matter says ``semantic_search: true``, and on every page the Open Graph /
-Twitter link-preview tags (:mod:`avgust.site.social`).
+Twitter link-preview tags (:mod:`avgust.site.social`); then the page's blank lines and
+indentation are squeezed out (:func:`compact_html`).
 
 Pages whose HTML cannot have changed are not rendered again (:class:`Reuse`): every page
 has a key, the hash of its Markdown, its title, its footer neighbours and the site-wide
@@ -22,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -51,6 +53,31 @@ MANIFEST = ".avgust-pages.json"
 """In the built site: the format, the key of every page and the page's HTML file."""
 MANIFEST_FORMAT = 1
 _REUSED_TEMPLATE = "avgust-reused.html"  # renders nothing: on_post_page puts the old HTML back
+
+
+_VERBATIM = re.compile(
+    r"(<(pre|textarea|script|style)\b[^>]*>.*?</\2\s*>)", re.IGNORECASE | re.DOTALL
+)
+_LINE_BREAKS = re.compile(r"[ \t\r\n]*\n[ \t\r\n]*")
+
+
+def compact_html(html: str) -> str:
+    """``html`` with every run of blank space that holds a line break made one line break.
+
+    The theme's templates indent every line (a third of a page's bytes at some 10,000
+    pages); a browser shows any such run as one space, so the page reads the same. The
+    insides of ``pre``, ``textarea``, ``script`` and ``style`` are kept as they are (the
+    policy's hashes are of the scripts' exact bodies, see :mod:`avgust.site.csp`).
+    """
+    parts = _VERBATIM.split(html)
+    out = []
+    for n, part in enumerate(parts):
+        kind = n % 3  # split gives text, the whole verbatim element, its tag name, text, …
+        if kind == 0:
+            out.append(_LINE_BREAKS.sub("\n", part))
+        elif kind == 1:
+            out.append(part)
+    return "".join(out)
 
 
 @dataclass
@@ -219,10 +246,12 @@ class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         output = name_dialogs(add_social_meta(output, meta, page.file.src_path))
         if "</head>" not in output or "</body>" not in output:
             raise AvgustError("the page has no </head> or </body>", page.file.src_path)
-        return with_header_search(
-            output,
-            lambda path: get_relative_url(path, page.url),
-            page_script=bool(page.meta.get(PAGE_FLAG)),
+        return compact_html(
+            with_header_search(
+                output,
+                lambda path: get_relative_url(path, page.url),
+                page_script=bool(page.meta.get(PAGE_FLAG)),
+            )
         )
 
     def on_post_template(
@@ -247,4 +276,4 @@ class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         log.info("no site URL (AVGUST_SITE_URL or avgust.toml [site].url): sitemap.xml skipped")
 
 
-__all__ = ["AvgustPlugin"]
+__all__ = ["AvgustPlugin", "compact_html"]

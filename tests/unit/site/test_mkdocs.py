@@ -8,6 +8,7 @@ import pytest
 
 from avgust.errors import ConfigError
 from avgust.site.mkdocs import check_mkdocs_file
+from avgust.site.plugin import compact_html
 from tests.support.project import ROOT
 
 
@@ -57,3 +58,14 @@ def test_broken_yaml_names_its_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         check_mkdocs_file(path)
     assert caught.value.line is not None
+
+
+def test_compact_html_squeezes_indentation_but_not_verbatim_elements() -> None:
+    page = (
+        "<p>a\n      b</p>\n\n   <pre>x\n  y</pre>\n  <textarea>t\n  u</textarea>\n"
+        "  <script>var a\n    = 1</script>   \n\n  <style>p {\n  }</style> <b>c</b> d"
+    )
+    assert compact_html(page) == (
+        "<p>a\nb</p>\n<pre>x\n  y</pre>\n<textarea>t\n  u</textarea>\n"
+        "<script>var a\n    = 1</script>\n<style>p {\n  }</style> <b>c</b> d"
+    )
