@@ -34,3 +34,32 @@ def csv_rows(root: Path) -> list[dict[str, str]]:
         assert raw.startswith(b"\xef\xbb\xbf"), row["directives_csv"]
         rows += csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))
     return rows
+
+
+def resolutions(root: Path) -> list[dict[str, Any]]:
+    """Every document of the open data as ``Resolution.from_dict`` reads it: each file of
+    documents joined with the directives file of its region and year by ``directive_ids``."""
+    out: list[dict[str, Any]] = []
+    for row in catalog(root):
+        records = json.loads((root / row["directives_json"]).read_text("utf-8"))
+        by_id = {r["id"]: r for r in records}
+        for res in json.loads((root / row["resolutions_json"]).read_text("utf-8")):
+            ids = res.pop("directive_ids")
+            out.append({**res, "directives": [directive(by_id.pop(i)) for i in ids]})
+        assert not by_id, sorted(by_id)  # no directive without its document
+    return out
+
+
+def directive(record: dict[str, Any]) -> dict[str, Any]:
+    """A directive record of the open data as ``Directive.from_dict`` reads it."""
+    fields = ("anchor", "number", "order", "addressees", "text", "context", "line", "themes")
+    return {
+        **{k: record[k] for k in fields},
+        "responsible": record["responsible"],
+        "deadline": {
+            "raw": record["deadline_raw"],
+            "kind": record["deadline_kind"],
+            "start": record["deadline_start"],
+            "end": record["deadline_end"],
+        },
+    }
