@@ -208,21 +208,31 @@ def test_theme_pages_of_long_directives_stay_within_their_budget(
     assert sum(p.count for p in parts) == len(c.items)
 
 
-def test_the_feed_of_all_districts_keeps_the_latest_deadlines(
+def test_the_feed_of_all_districts_keeps_the_latest_deadlines_that_fit_its_bytes(
     muchkap: Resolution, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Past ALL_FEED_BYTES (monkeypatched small here) the feed of all districts keeps the
+    latest deadlines that fit, and it and the calendar's page say what was left out."""
     from avgust.site.pages import calendar
 
-    monkeypatch.setattr(calendar, "ALL_FEED_EVENTS", 50)
+    assert calendar.ALL_FEED_BYTES < 20_000_000  # the site's bound on any file
+    monkeypatch.setattr(calendar, "ALL_FEED_BYTES", 50_000)
     c = Corpus(_archive(muchkap, 3, range(2018, 2022)), (), {})
     files = deadlines_pages(c, None)
-    every = icalendar.Calendar.from_ical(files[urls.deadline_feed_path(urls.ALL_DEADLINES_FEED)])
+    body = files[urls.deadline_feed_path(urls.ALL_DEADLINES_FEED)]
+    assert isinstance(body, bytes) and 40_000 < len(body) <= 50_000
+    every = icalendar.Calendar.from_ical(body)
     days = sorted((e.decoded("dtstart") for e in every.walk("VEVENT")), reverse=True)
-    assert len(days) == 50
     dated = sorted(
         (i.directive.deadline.end or "" for i in c.items if i.directive.deadline.end),
         reverse=True,
     )
-    assert days[-1].isoformat() >= dated[49], "the 50 latest deadlines"
+    assert 0 < len(days) < len(dated)
+    assert days[-1].isoformat() >= dated[len(days) - 1], "the latest deadlines"
+    left = len(dated) - len(days)
+    assert f"{len(days)} событий из {len(dated)}" in str(every["x-wr-caldesc"])
+    index = files[urls.DEADLINES_PAGE]
+    assert isinstance(index, str) and f"ещё {left} " in index
     own = icalendar.Calendar.from_ical(files[urls.deadline_feed_path("rajon-0001")])
-    assert len(list(own.walk("VEVENT"))) > 50 / 3, "a district's feed has all of its own"
+    assert len(list(own.walk("VEVENT"))) > len(days) / 3, "a district's feed has all of its own"
+    assert "x-wr-caldesc" not in own

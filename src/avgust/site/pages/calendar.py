@@ -46,9 +46,11 @@ Markdown): long directives fill a page before PAGE_ENTRIES do."""
 FEED_LINKS = 200
 """Past this many districts the index links only the feed of all districts; each district's
 feed is on its own page."""
-ALL_FEED_EVENTS = 20_000
-"""The most events of the all-districts .ics feed (~0.7 KB each, so ≤ ~15 MB): at 100,000
-directives all of them would be one file of ~70 MB."""
+ALL_FEED_BYTES = 10_000_000
+"""The most bytes of the all-districts .ics feed: past it the feed keeps the latest deadlines
+that fit (~1 KB an event, ~10,000 of them) and says so in its description and on the
+calendar's page. At 100,000 directives all of them would be one file of ~70 MB, more than a
+phone's calendar takes in; a district's own feed has all of its deadlines."""
 UNDATED_LINKS = 100
 """The most resolutions without deadlines the index names."""
 _ENTRY_MARKUP = 400  # bytes of an entry besides its text: link, label, attributes
@@ -187,39 +189,57 @@ def calendar_nav(c: Corpus) -> list[tuple[str, str]]:
 def deadlines_pages(c: Corpus, site_url: str | None) -> dict[str, str | bytes]:
     """The calendar's pages and its .ics feeds, by their docs/ path."""
     pages = calendar_pages(c)
-    out: dict[str, str | bytes] = {urls.DEADLINES_PAGE: _index_page(c, pages)}
+    out: dict[str, str | bytes] = {}
     for page in pages:
         same_year = [p for p in pages if p.year == page.year]
         out[page.path] = _calendar_page(c, page, same_year)
-    feeds = _feeds(c)
-    out[urls.deadline_feed_path(urls.ALL_DEADLINES_FEED)] = ical_feed(
-        c, _latest(c.items), "Сроки поручений: все районы", site_url
-    )
-    for district, slug in feeds:
-        items = [i for i in c.items if c.district(i.resolution) == district]
-        out[urls.deadline_feed_path(slug)] = ical_feed(
-            c, items, f"Сроки поручений: {district}", site_url
-        )
+    events = {i.id: _event(c, i, site_url) for i in c.items if _dated(i)}
+    everything, left_out = _all_feed(c, events)
+    out[urls.deadline_feed_path(urls.ALL_DEADLINES_FEED)] = everything
+    out[urls.DEADLINES_PAGE] = _index_page(c, pages, left_out)
+    for district, slug in _feeds(c):
+        chosen = [
+            events[i.id] for i in c.items if i.id in events and c.district(i.resolution) == district
+        ]
+        out[urls.deadline_feed_path(slug)] = _calendar(f"Сроки поручений: {district}", chosen)
     return out
 
 
-def _latest(items: Sequence[Item]) -> Sequence[Item]:
-    """The directives of the all-districts feed: past ALL_FEED_EVENTS dated ones, those with
-    the latest deadlines (a district's own feed has all of its directives)."""
-    dated = [
-        i for i in items if i.directive.deadline.kind not in _ONGOING and i.directive.deadline.end
-    ]
-    if len(dated) <= ALL_FEED_EVENTS:
-        return items
-    dated.sort(key=lambda i: i.directive.deadline.end or "", reverse=True)
-    return dated[:ALL_FEED_EVENTS]
+def _all_feed(c: Corpus, events: dict[str, bytes]) -> tuple[bytes, int]:
+    """The all-districts feed and how many events it leaves out: every event, or past
+    ALL_FEED_BYTES those of the latest deadlines that fit, newest first."""
+    name = "Сроки поручений: все районы"
+    whole = _calendar(name, list(events.values()))
+    if len(whole) <= ALL_FEED_BYTES:
+        return whole, 0
+    dated = sorted(
+        (i for i in c.items if i.id in events),
+        key=lambda i: (i.directive.deadline.end or "", i.id),
+        reverse=True,
+    )
+    chosen: list[bytes] = []
+    budget = ALL_FEED_BYTES - len(_calendar(name, [], _note(len(dated), len(dated))))
+    for item in dated:
+        budget -= len(events[item.id])
+        if budget < 0:
+            break
+        chosen.append(events[item.id])
+    note = _note(len(chosen), len(dated))
+    return _calendar(name, chosen, note), len(dated) - len(chosen)
+
+
+def _note(kept: int, of: int) -> str:
+    return (
+        f"Последние по сроку {kept} событий из {of}: файл всех районов ограничен "
+        f"{ALL_FEED_BYTES // 1_000_000} МБ. Все сроки района — в календаре района."
+    )
 
 
 def _feeds(c: Corpus) -> list[tuple[str, str]]:
     return [(d, c.district_page[d]) for d in c.districts]
 
 
-def _index_page(c: Corpus, pages: Sequence[_Page]) -> str:
+def _index_page(c: Corpus, pages: Sequence[_Page], left_out: int = 0) -> str:
     page = urls.DEADLINES_PAGE
     lines = [
         front_matter("Календарь сроков", "Что нужно сделать к какому месяцу учебного года"),
@@ -239,7 +259,7 @@ def _index_page(c: Corpus, pages: Sequence[_Page]) -> str:
         lines += [f"## {md_text(_year_title(latest.year))} {{#tekushchij}}", ""]
         lines += _body(c, page, latest)
     lines += _year_links(c, page, pages, None)
-    lines += _feed_links(c, page)
+    lines += _feed_links(c, page, left_out)
     undated = _without_deadlines(c)
     if undated:
         lines += [f"## Решения без сроков ({len(undated)}) {{#bez-srokov}}", ""]
@@ -298,15 +318,21 @@ def _year_links(c: Corpus, page: str, pages: Sequence[_Page], here: _Page | None
     return lines
 
 
-def _feed_links(c: Corpus, page: str) -> list[str]:
+def _feed_links(c: Corpus, page: str, left_out: int = 0) -> list[str]:
     every = md_link(page, urls.deadline_feed_path(urls.ALL_DEADLINES_FEED))
+    fewer = (
+        f" — последние по сроку; ещё {plural(left_out, 'срок', 'срока', 'сроков')} "
+        "только в календарях районов"
+        if left_out
+        else ""
+    )
     lines = [
         "## Календарь в телефон {#ics}",
         "",
         "Сроки в формате iCalendar (.ics): откройте файл на телефоне или подпишитесь на него в "
         "календаре — каждое поручение станет событием в день срока, со ссылкой на него.",
         "",
-        f'- [Все районы]({every}){{ .avg-ics download="{urls.ALL_DEADLINES_FEED}.ics" }}',
+        f'- [Все районы]({every}){{ .avg-ics download="{urls.ALL_DEADLINES_FEED}.ics" }}{fewer}',
     ]
     feeds = _feeds(c)
     if len(feeds) <= FEED_LINKS:
@@ -410,39 +436,56 @@ def _filter_form(months: Sequence[tuple[str, str]]) -> str:
 
 def ical_feed(c: Corpus, items: Sequence[Item], name: str, site_url: str | None) -> bytes:
     """An RFC 5545 calendar: one all-day event per directive with a dated deadline."""
+    return _calendar(name, [_event(c, i, site_url) for i in items if _dated(i)])
+
+
+def _dated(item: Item) -> bool:
+    return item.directive.deadline.kind not in _ONGOING and bool(item.directive.deadline.end)
+
+
+def _calendar(name: str, events: Sequence[bytes], note: str = "") -> bytes:
+    """The calendar of ``events`` (each an event's own iCalendar text, see :func:`_event`),
+    as icalendar writes it: each event is made once and used by both feeds it is in."""
     cal = icalendar.Calendar()
     cal.add("prodid", _PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
-    for item in items:
-        deadline = item.directive.deadline
-        if deadline.kind in _ONGOING or not deadline.end:
-            continue
-        day = dt.date.fromisoformat(deadline.end)
-        link = urls.directive_url(item.resolution.slug, item.directive.anchor)
-        url = site_url.rstrip("/") + "/" + link if site_url else None
-        cite = citation(c, item.resolution)
-        number = f"п. {item.directive.number}" if item.directive.number else "поручение"
-        event = icalendar.Event()
-        event.add("uid", f"{item.resolution.slug}.{item.directive.anchor}@avgust")
-        event.add("dtstamp", _stamp(item.resolution))
-        event.add("dtstart", day)
-        event.add("dtend", day + dt.timedelta(days=1))
-        event.add(
-            "summary",
-            f"{c.labels[item.resolution.slug]}, {number}: {excerpt(item.directive.text, 12)}",
-        )
-        event.add(
-            "description",
-            f"{squash(item.directive.text)}\n— {cite}, {number}\nСрок: {format_deadline(deadline)}"
-            + f"\n{url or link}",
-        )
-        if url:
-            event.add("url", url)
-        event.add("transp", "TRANSPARENT")
-        cal.add_component(event)
-    return bytes(cal.to_ical())
+    if note:
+        cal.add("x-wr-caldesc", note)
+    head = bytes(cal.to_ical())
+    end = b"END:VCALENDAR\r\n"
+    assert head.endswith(end)
+    return head[: -len(end)] + b"".join(events) + end
+
+
+def _event(c: Corpus, item: Item, site_url: str | None) -> bytes:
+    """The VEVENT of a directive with a dated deadline."""
+    deadline = item.directive.deadline
+    assert deadline.end is not None
+    day = dt.date.fromisoformat(deadline.end)
+    link = urls.directive_url(item.resolution.slug, item.directive.anchor)
+    url = site_url.rstrip("/") + "/" + link if site_url else None
+    cite = citation(c, item.resolution)
+    number = f"п. {item.directive.number}" if item.directive.number else "поручение"
+    event = icalendar.Event()
+    event.add("uid", f"{item.resolution.slug}.{item.directive.anchor}@avgust")
+    event.add("dtstamp", _stamp(item.resolution))
+    event.add("dtstart", day)
+    event.add("dtend", day + dt.timedelta(days=1))
+    event.add(
+        "summary",
+        f"{c.labels[item.resolution.slug]}, {number}: {excerpt(item.directive.text, 12)}",
+    )
+    event.add(
+        "description",
+        f"{squash(item.directive.text)}\n— {cite}, {number}\nСрок: {format_deadline(deadline)}"
+        + f"\n{url or link}",
+    )
+    if url:
+        event.add("url", url)
+    event.add("transp", "TRANSPARENT")
+    return bytes(event.to_ical())
 
 
 def _stamp(res: Resolution) -> dt.datetime:
@@ -452,6 +495,7 @@ def _stamp(res: Resolution) -> dt.datetime:
 
 
 __all__ = [
+    "ALL_FEED_BYTES",
     "PAGE_BYTES",
     "PAGE_ENTRIES",
     "PART_PAGES",
