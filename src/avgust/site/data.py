@@ -7,7 +7,7 @@ import csv
 import io
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -133,14 +133,18 @@ def data_records(
 def data_files(c: Corpus, site_url: str | None) -> dict[str, str]:
     """The open data: per region and year the directives in JSON and CSV and the whole
     documents in JSON, and a catalogue of those file sets in JSON and CSV."""
+    return dict(iter_data_files(c, site_url))
+
+
+def iter_data_files(c: Corpus, site_url: str | None) -> Iterator[tuple[str, str]]:
+    """:func:`data_files` one file at a time, as (docs/ path, body)."""
     base = _base(site_url)
-    files: dict[str, str] = {}
     catalog: list[dict[str, Any]] = []
     for part in data_parts(c):
         records = data_records(c, site_url, part.resolutions)
-        files[part.directives_json] = _json_rows(records)
-        files[part.directives_csv] = data_csv(records)
-        files[part.resolutions_json] = _json_rows([resolution_record(r) for r in part.resolutions])
+        yield part.directives_json, _json_rows(records)
+        yield part.directives_csv, data_csv(records)
+        yield part.resolutions_json, _json_rows([resolution_record(r) for r in part.resolutions])
         catalog.append(
             {
                 "year": part.year,
@@ -152,9 +156,8 @@ def data_files(c: Corpus, site_url: str | None) -> dict[str, str]:
                 "resolutions_json": base + part.resolutions_json,
             }
         )
-    files[urls.DATA_CATALOG_JSON] = _json(catalog)
-    files[urls.DATA_CATALOG_CSV] = data_csv(catalog, CATALOG_FIELDS)
-    return files
+    yield urls.DATA_CATALOG_JSON, _json(catalog)
+    yield urls.DATA_CATALOG_CSV, data_csv(catalog, CATALOG_FIELDS)
 
 
 def resolution_record(res: Resolution) -> dict[str, Any]:
@@ -164,7 +167,7 @@ def resolution_record(res: Resolution) -> dict[str, Any]:
     directives file of the same region and year; a third copy of every text here would
     make the open data the largest part of the site.
     """
-    record = to_dict(res)
+    record: dict[str, Any] = to_dict(res)
     del record["directives"]
     record["directive_ids"] = [directive_id(res.slug, d.anchor) for d in res.directives]
     return record

@@ -17,10 +17,11 @@ avgust MkDocs plugin (:mod:`avgust.site.plugin`) reads (MkDocs itself skips dot 
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +36,11 @@ from avgust.read.sources import MAX_SOURCE_BYTES
 from avgust.records import Resolution, SimilarDirective, Theme
 from avgust.site.collection import docx_runtime
 from avgust.site.corpus import Corpus
-from avgust.site.data import data_files, data_page
+from avgust.site.data import data_page, iter_data_files
 from avgust.site.markdown import check_markdown
 from avgust.site.nav import _content_title, navigation, not_in_nav, sections
-from avgust.site.pages.calendar import deadlines_pages
-from avgust.site.pages.compare import Continuity, compare_files, compare_index
+from avgust.site.pages.calendar import iter_deadlines_pages
+from avgust.site.pages.compare import Continuity, compare_index, iter_compare_files
 from avgust.site.pages.home import home_page
 from avgust.site.pages.resolution import resolution_page
 from avgust.site.pages.taxonomy import (
@@ -93,10 +94,12 @@ def write_pages(
 def _write_all(
     c: Corpus, config: Config, out: Path, url: str | None, links: Continuity | None = None
 ) -> list[str]:
-    files: dict[str, str | bytes] = {}
-    content = _copy_content(config.content_dir, files)
+    sink = _Sink(out, config.docs_dir)
+    copied: dict[str, str | bytes] = {}
+    content = _copy_content(config.content_dir, copied)
+    sink.update(copied.items())
     for name in PAGE_FILES:  # the in-browser search's own code, beside its data
-        files[f"{ASSETS}/{name}"] = (JS_DIR / name).read_bytes()
+        sink.put(f"{ASSETS}/{name}", (JS_DIR / name).read_bytes())
     for res in c.resolutions:
         source = Path(res.source)
         source = source if source.is_absolute() else config.root / source
@@ -105,54 +108,73 @@ def _write_all(
         except SourceError as error:
             message = f"cannot read the source document: {error.message}"
             raise AvgustError(message, res.source) from error
-        files[c.source_path(res)] = data
-        files[c.resolution_path(res)] = resolution_page(c, res, len(data))
+        sink.put(c.source_path(res), data)
+        sink.put(c.resolution_path(res), resolution_page(c, res, len(data)))
     for theme in c.themes:
-        files.update(theme_pages(c, theme))
+        sink.update(theme_pages(c, theme).items())
     for district in c.districts:
-        files[c.district_path(district)] = district_page(c, district)
+        sink.put(c.district_path(district), district_page(c, district))
     for year in c.years:
-        files.update(year_pages(c, year))
-    generated: dict[str, str | bytes] = {
-        urls.HOME_PAGE: home_page(c),
-        urls.RESOLUTIONS_INDEX: resolutions_index(c),
-        urls.THEMES_INDEX: themes_index(c),
-        **districts_index_pages(c),
-        urls.YEARS_INDEX: years_index(c),
-        **deadlines_pages(c, url),
-        urls.DATA_PAGE: data_page(c),
-    }
-    for path in generated:
-        if path in files:
+        sink.update(year_pages(c, year).items())
+    generated: Iterable[tuple[str, str | bytes]] = itertools.chain(
+        [
+            (urls.HOME_PAGE, home_page(c)),
+            (urls.RESOLUTIONS_INDEX, resolutions_index(c)),
+            (urls.THEMES_INDEX, themes_index(c)),
+            *districts_index_pages(c).items(),
+            (urls.YEARS_INDEX, years_index(c)),
+        ],
+        iter_deadlines_pages(c, url),
+        [(urls.DATA_PAGE, data_page(c))],
+    )
+    for path, body in generated:
+        if path in sink.paths:
             raise AvgustError(
                 f"content/{path} would overwrite a generated page", config.content_dir
             )
-    files.update(generated)
-    files.update(data_files(c, url))
-    compared, compare_pages = compare_files(c, links, url)  # Подборка and Сравнение
-    files.update(compared)
-    intro = files.get(urls.COMPARE_PAGE)
+        sink.put(path, body)
+    sink.update(iter_data_files(c, url))
+    compare_pages: list[tuple[str, str]] = []
+    sink.update(iter_compare_files(c, links, url, compare_pages))  # Подборка and Сравнение
+    intro = copied.get(urls.COMPARE_PAGE)
     intro_text = intro.decode("utf-8") if isinstance(intro, bytes) else intro
-    files.update(compare_index(c, compare_pages, intro_text))
-    files.update(docx_runtime(config.web_dir))
-    files["README.md"] = GENERATED_NOTE
+    sink.update(compare_index(c, compare_pages, intro_text).items())
+    sink.update(docx_runtime(config.web_dir).items())
+    sink.put("README.md", GENERATED_NOTE)
     listed = sections(c, compare_pages)
     nav: dict[str, Any] = {"nav": navigation(listed, content)}
-    hidden = not_in_nav(listed, files)
+    hidden = not_in_nav(listed, sorted(sink.paths))
     if hidden:
         nav["not_in_nav"] = hidden
-    files[NAV_FILE] = yaml.safe_dump(nav, allow_unicode=True, sort_keys=False)
-    previous = config.docs_dir
-    for rel, body in files.items():
-        target = out / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+    sink.put(NAV_FILE, yaml.safe_dump(nav, allow_unicode=True, sort_keys=False))
+    return sorted(sink.paths)
+
+
+class _Sink:
+    """docs/ files written as they are made, so no build holds every page at once."""
+
+    def __init__(self, out: Path, previous: Path) -> None:
+        self.out = out
+        self.previous = previous
+        self.paths: set[str] = set()
+
+    def put(self, rel: str, body: str | bytes) -> None:
+        target = self.out / rel
+        if rel in self.paths:  # the last body given wins (a generated page over content/)
+            target.unlink()
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.paths.add(rel)
         data = body.encode("utf-8") if isinstance(body, str) else body
-        if _link_unchanged(previous / rel, target, data):
-            continue  # the same bytes passed check_markdown when they were first written
+        if _link_unchanged(self.previous / rel, target, data):
+            return  # the same bytes passed check_markdown when they were first written
         if rel.endswith(".md") and isinstance(body, str) and rel != "README.md":
             check_markdown(rel, body)
         target.write_bytes(data)
-    return sorted(files)
+
+    def update(self, files: Iterable[tuple[str, str | bytes]]) -> None:
+        for rel, body in files:
+            self.put(rel, body)
 
 
 def _link_unchanged(old: Path, target: Path, data: bytes) -> bool:

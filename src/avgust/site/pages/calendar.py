@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import icalendar
@@ -188,21 +188,29 @@ def calendar_nav(c: Corpus) -> list[tuple[str, str]]:
 
 def deadlines_pages(c: Corpus, site_url: str | None) -> dict[str, str | bytes]:
     """The calendar's pages and its .ics feeds, by their docs/ path."""
+    return dict(iter_deadlines_pages(c, site_url))
+
+
+def iter_deadlines_pages(c: Corpus, site_url: str | None) -> Iterator[tuple[str, str | bytes]]:
+    """:func:`deadlines_pages` one file at a time, as (docs/ path, body)."""
     pages = calendar_pages(c)
-    out: dict[str, str | bytes] = {}
     for page in pages:
         same_year = [p for p in pages if p.year == page.year]
-        out[page.path] = _calendar_page(c, page, same_year)
+        yield page.path, _calendar_page(c, page, same_year)
     events = {i.id: _event(c, i, site_url) for i in c.items if _dated(i)}
     everything, left_out = _all_feed(c, events)
-    out[urls.deadline_feed_path(urls.ALL_DEADLINES_FEED)] = everything
-    out[urls.DEADLINES_PAGE] = _index_page(c, pages, left_out)
+    yield urls.deadline_feed_path(urls.ALL_DEADLINES_FEED), everything
+    del everything
+    yield urls.DEADLINES_PAGE, _index_page(c, pages, left_out)
+    by_district: dict[str, list[bytes]] = defaultdict(list)
+    for item in c.items:
+        if item.id in events:
+            by_district[c.district(item.resolution)].append(events[item.id])
     for district, slug in _feeds(c):
-        chosen = [
-            events[i.id] for i in c.items if i.id in events and c.district(i.resolution) == district
-        ]
-        out[urls.deadline_feed_path(slug)] = _calendar(f"Сроки поручений: {district}", chosen)
-    return out
+        yield (
+            urls.deadline_feed_path(slug),
+            _calendar(f"Сроки поручений: {district}", by_district[district]),
+        )
 
 
 def _all_feed(c: Corpus, events: dict[str, bytes]) -> tuple[bytes, int]:
@@ -504,4 +512,5 @@ __all__ = [
     "deadlines_pages",
     "feed_link",
     "ical_feed",
+    "iter_deadlines_pages",
 ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -349,20 +349,27 @@ def compare_files(
 ) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """The collection's and comparison's data files and the district-years pages, by docs/
     path; and those pages as (path, title) for the navigation."""
-    files: dict[str, str] = {}
     pages: list[tuple[str, str]] = []
+    files = dict(iter_compare_files(c, links, site_url, pages))
+    return files, pages
+
+
+def iter_compare_files(
+    c: Corpus, links: Continuity | None, site_url: str | None, pages: list[tuple[str, str]]
+) -> Iterator[tuple[str, str]]:
+    """:func:`compare_files` one file at a time, as (docs/ path, body); the pages for the
+    navigation are appended to ``pages`` as they are made."""
     for district in c.districts:
         written = district_years_pages(c, district, links) if links is not None else {}
         path = next(iter(written), None)
         if path:
-            files.update(written)
+            yield from written.items()
             pages.append((path, f"{district} по годам"))
         data = district_data(c, district, path)
-        files[urls.district_data_path(c.district_page[district])] = _json(data)
+        yield urls.district_data_path(c.district_page[district]), _json(data)
     for res in c.resolutions:
-        files[urls.resolution_data_path(res.slug)] = _json(resolution_data(c, res, site_url))
-    files[urls.DISTRICTS_JSON] = _json(districts_data(c))
-    return files, pages
+        yield urls.resolution_data_path(res.slug), _json(resolution_data(c, res, site_url))
+    yield urls.DISTRICTS_JSON, _json(districts_data(c))
 
 
 COMPARE_LIST_ENTRIES = 200
@@ -435,6 +442,7 @@ __all__ = [
     "district_years_page",
     "district_years_pages",
     "districts_data",
+    "iter_compare_files",
     "resolution_data",
     "source_label",
 ]
