@@ -211,8 +211,8 @@ async function fillSimilar(box) {
   const found = await loadDirectives(links.map((a) => a.dataset.directive));
   for (const link of links) {
     const text = found.get(link.dataset.directive)?.text;
-    const slot = link.parentElement?.querySelector(".avg-similar-text");
-    if (text && slot) {
+    const slot = link.nextElementSibling; // the <em> with the start of the text
+    if (text && slot?.tagName === "EM") {
       slot.textContent = text.replace(/\s+/g, " ").trim();
       slot.dataset.whole = "1";
     }

@@ -30,7 +30,7 @@ from avgust.urls import md_link
 from avgust.util.text import squash
 
 NO_DEADLINES = "сроки не указаны"
-SIMILAR_LEAD = 60
+SIMILAR_LEAD = 40
 """Characters of a similar directive's text in the page (cut with «…»). The box repeats
 other pages' texts, ~60 % of a resolution page when they were whole; the site script
 (content/assets/collection/collection.js) puts the whole texts in, to be read and copied,
@@ -219,10 +219,8 @@ def _directive_block(c: Corpus, item: Item, page: str) -> list[str]:
             target = md_link(page, c.resolution_path(other.resolution), other.directive.anchor)
             label = md_text(c.directive_label(other))
             lead = md_text(short_text(other.directive.text, SIMILAR_LEAD))
-            lines.append(
-                f'    - [{label}]({target}){{ data-directive="{other.id}" }}: '
-                f"*{lead}*{{ .avg-similar-text }}"
-            )
+            tail = f": *{lead}*" if lead else ""
+            lines.append(f'    - [{label}]({target}){{ data-directive="{other.id}" }}{tail}')
         lines.append("")
     lines += ["</div>", ""]
     return lines

@@ -223,9 +223,15 @@ def _groups_markdown(c: Corpus, page: str, groups: Sequence[Group]) -> list[str]
             shown.add(district)
             lines += [f"## {md_text(district)} ({totals[district]}) {{#d-{slug}}}", ""]
         when = f"{res.year} год" if res.year else md_text(kind_label(res))
-        lines += [f"### {when} ({len(chosen)}) {{#d-{slug}-{res.slug}}}", ""]
         title = title_markdown(res)
-        lines += [f"Из документа: [{title}]({md_link(page, c.resolution_path(res))})", ""]
+        # a line, not a heading: a theme page lists some 30 documents, and a heading each
+        # would be as many entries more in the page's table of contents
+        lines += [
+            f"**{when} ({len(chosen)})** · из документа "
+            f"[{title}]({md_link(page, c.resolution_path(res))})",
+            f"{{: #d-{slug}-{res.slug} .avg-from }}",
+            "",
+        ]
         lines += [directive_line(c, i, page) for i in chosen]
         lines.append("")
     return lines
