@@ -60,7 +60,7 @@ import hashlib
 import json
 import math
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,10 +74,11 @@ from avgust.util.fs import atomic_write
 
 META_FILE = "meta.json"
 SHARD_DIR = "s"
-SHARDS_FORMAT = 1
+SHARDS_FORMAT = 2
 TERM_SHARD = 6000  # postings per term shard (≈ 10–15 KB deflated)
 LEXICON_SHARD = 4000  # forms per lemma shard
 RECORD_CHUNK = 24  # records per chunk: one screen of results touches one or two chunks
+RECORD_MANIFEST = 128  # record chunks named per manifest file (~1 KB)
 MAX_POSTINGS = 2000  # strongest documents kept per term: a frequent word stays one small file
 WEIGHT_SCALE = 1000  # BM25 weights stored as integers (three decimals)
 STATS_RANK = 24  # eigenvectors of the covariance kept for the dense z-score
@@ -88,6 +89,19 @@ RECALL_TARGET = 0.97  # nprobe is the smallest whose build-time recall reaches t
 RECALL_DEPTHS = (10, 30)  # … for the 10 and the 30 best (see build_ivf)
 CALIBRATION_SAMPLE = 200  # held-out directive vectors made query-like (calibration_queries)
 KMEANS_ITERATIONS = 25
+# the header's scan: the IVF lists again, each row as 2-bit codes of its residual from its list's
+# (4-bit) centroid in a rotated basis; the RESCORE best rows get their int8 cosine from files
+# of RESCORE_CHUNK rows (see _header_ivf)
+ROW_BITS = 2
+CENTROID_BITS = 4
+RESCORE = 64
+RESCORE_CHUNK = 4
+HASH_BYTES = 6  # a rescoring file's name in its list file: the first 12 hex digits, as bytes
+ROTATION_ROUNDS = 3
+ROTATION_SEED = 20240803
+# the step of the b-bit codes in units of the row's root mean square (near the best uniform
+# quantiser of a Gaussian: a rotated residual's coordinates are close to one)
+CODE_STEP = {2: 1.0, 4: 0.35}
 
 
 @dataclass(frozen=True)
@@ -208,11 +222,26 @@ def record_json(record: DirectiveRecord) -> dict[str, Any]:
 
 
 def _record_chunks(records: Sequence[DirectiveRecord], writer: _Writer) -> dict[str, Any]:
+    """The record chunks, named in manifests of RECORD_MANIFEST chunks: meta.json lists only
+    the manifests (a list of every chunk made it 134 KB at 99,000 directives)."""
     files = []
     for n, start in enumerate(range(0, len(records), RECORD_CHUNK)):
         chunk = [record_json(r) for r in records[start : start + RECORD_CHUNK]]
         files.append(writer.put(f"r{n}", ".bin", deflate(_json(chunk))))
-    return {"size": RECORD_CHUNK, "files": files}
+    manifests = [
+        writer.put("m", ".bin", deflate(_json(files[start : start + RECORD_MANIFEST])))
+        for start in range(0, len(files), RECORD_MANIFEST)
+    ]
+    return {"size": RECORD_CHUNK, "per": RECORD_MANIFEST, "manifests": manifests}
+
+
+def record_files(dest: Path, meta: Mapping[str, Any]) -> list[str]:
+    """Every record chunk's path, in order, from meta.json's manifests."""
+    return [
+        path
+        for manifest in meta["records"]["manifests"]
+        for path in json.loads(inflate((dest / manifest).read_bytes()))
+    ]
 
 
 def _vector_chunks(vectors: np.ndarray, writer: _Writer) -> dict[str, Any]:
@@ -291,6 +320,100 @@ def quantise(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def dequantise(codes: np.ndarray, scales: np.ndarray) -> np.ndarray:
     out: np.ndarray = codes.astype(np.float32) * scales[:, None]
+    return out
+
+
+_MASK = 0xFFFFFFFF
+
+
+def _imul(a: int, b: int) -> int:
+    return (a * b) & _MASK
+
+
+def mulberry32(seed: int) -> Iterator[int]:
+    """The 32-bit generator js/shards.js has too: the rotation is drawn, not stored."""
+    a = seed & _MASK
+    while True:
+        a = (a + 0x6D2B79F5) & _MASK
+        t = _imul(a ^ (a >> 15), 1 | a)
+        t = ((t + _imul(t ^ (t >> 7), 61 | t)) & _MASK) ^ t
+        yield (t ^ (t >> 14)) & _MASK
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """An orthogonal map x → H·P·S·x, ROTATION_ROUNDS times: S random signs, P a random
+    permutation, H the Walsh–Hadamard transform of each block of ``block`` coordinates. It
+    spreads a residual's energy evenly, so that a few bits per coordinate with one step per
+    row quantise it well."""
+
+    signs: tuple[np.ndarray, ...]
+    perms: tuple[np.ndarray, ...]
+    block: int
+
+    @classmethod
+    def of(cls, dim: int) -> Rotation:
+        draw = mulberry32(ROTATION_SEED)
+        signs, perms = [], []
+        for _ in range(ROTATION_ROUNDS):
+            signs.append(
+                np.array([1.0 if next(draw) & 1 else -1.0 for _ in range(dim)], np.float32)
+            )
+            perm = list(range(dim))
+            for i in range(dim - 1, 0, -1):
+                j = next(draw) % (i + 1)
+                perm[i], perm[j] = perm[j], perm[i]
+            perms.append(np.array(perm, np.int64))
+        return cls(tuple(signs), tuple(perms), dim & -dim if dim else 1)
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        """Rows of x rotated (float32)."""
+        out: np.ndarray = np.asarray(x, np.float32).reshape(-1, x.shape[-1])
+        n, b = len(out), self.block
+        for sign, perm in zip(self.signs, self.perms, strict=True):
+            blocks: np.ndarray = (out * sign)[:, perm].reshape(n, -1, b)
+            h = 1
+            while h < b:
+                pairs = blocks.reshape(n, blocks.shape[1], b // (2 * h), 2, h)
+                left, right = pairs[:, :, :, 0, :], pairs[:, :, :, 1, :]
+                blocks = np.stack((left + right, left - right), axis=3).reshape(n, -1, b)
+                h *= 2
+            out = (blocks / np.float32(math.sqrt(b))).reshape(n, -1)
+        result: np.ndarray = out.astype(np.float32).reshape(x.shape)
+        return result
+
+
+def scalar_codes(x: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """b-bit codes (0 … 2^b − 1) of the rows of x and their steps: x ≈ (code − 2^b/2 + ½)·step."""
+    half = 2 ** (bits - 1)
+    rms = np.sqrt(np.mean(np.square(x, dtype=np.float64), axis=1)) if len(x) else np.zeros(0)
+    steps = np.maximum(rms * CODE_STEP[bits], 1e-12).astype(np.float32)
+    codes = np.clip(np.floor(x / steps[:, None]), -half, half - 1) + half
+    return codes.astype(np.uint8), steps
+
+
+def scalar_values(codes: np.ndarray, steps: np.ndarray, bits: int) -> np.ndarray:
+    out: np.ndarray = (
+        (codes.astype(np.float32) - (2 ** (bits - 1) - 0.5)) * steps[:, None]
+    ).astype(np.float32)
+    return out
+
+
+def pack(codes: np.ndarray, bits: int) -> bytes:
+    """8 // bits codes a byte, the first in the lowest bits."""
+    per = 8 // bits
+    flat = codes.reshape(-1, per).astype(np.uint8)
+    packed = np.zeros(len(flat), np.uint8)
+    for i in range(per):
+        packed |= flat[:, i] << np.uint8(i * bits)
+    return packed.tobytes()
+
+
+def unpack(data: bytes, bits: int, count: int, dim: int) -> np.ndarray:
+    per = 8 // bits
+    raw = np.frombuffer(data, np.uint8, count * dim // per)
+    parts = [(raw >> np.uint8(i * bits)) & np.uint8(2**bits - 1) for i in range(per)]
+    out: np.ndarray = np.stack(parts, axis=1).reshape(count, dim)
     return out
 
 
@@ -443,7 +566,11 @@ def build_ivf(
     return centroids, assign, members, nprobe, float(recall10[nprobe - 1])
 
 
-def _ivf_files(vectors: np.ndarray, writer: _Writer, queries: np.ndarray | None) -> dict[str, Any]:
+def _ivf_files(
+    vectors: np.ndarray, writer: _Writer, queries: np.ndarray | None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """meta.json's IVF entry (the header's directory file, the full page's centroids and
+    nprobe) and the full page's int8 lists (listed in its page file)."""
     centroids, _, members, nprobe, recall = build_ivf(vectors, queries)
     cq, cs = quantise(centroids)
     centroid_file = writer.put("c", ".i8", cs.astype("<f4").tobytes() + cq.tobytes())
@@ -456,12 +583,198 @@ def _ivf_files(vectors: np.ndarray, writer: _Writer, queries: np.ndarray | None)
             + codes[rows].tobytes()
         )
         files.append({"path": writer.put("v", ".i8", data), "count": len(rows)})
-    return {
+    header = _header_ivf(vectors, centroids, members, writer, queries)
+    meta = {"centroids": centroid_file, "nprobe": nprobe, "recall": round(recall, 4), **header}
+    return meta, files
+
+
+@dataclass(frozen=True)
+class HeaderIVF:
+    """The header's IVF as its files hold it, decoded: for :func:`header_search`."""
+
+    rotation: Rotation
+    mean: np.ndarray  # the centroids are coded as differences from it
+    centroids: np.ndarray  # decoded, rotated, less the mean (lists × dim)
+    rows: tuple[np.ndarray, ...]  # per list, in file order
+    residuals: tuple[np.ndarray, ...]  # per list: the rows' decoded rotated residuals
+    fine: tuple[np.ndarray, ...]  # per list: the rows' int8 vectors, dequantised
+    nprobe: int
+    rescore: int
+
+
+def header_search(
+    ivf: HeaderIVF, query: np.ndarray, k: int, nprobe: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The header's search by meaning (js/shards.js ``dense``): the k best rows and scores of
+    the nprobe lists nearest to the query by their 4-bit centroids, each row scored by its
+    2-bit code, the ``rescore`` best of those by their int8 vectors."""
+    probe = ivf.nprobe if nprobe is None else nprobe
+    turned = ivf.rotation.apply(np.asarray(query, np.float32)[None])[0]
+    near = float(ivf.mean @ query) + ivf.centroids @ turned
+    order = np.argsort(-near, kind="stable")[:probe]
+    if not len(order):
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    rows = np.concatenate([ivf.rows[c] for c in order])
+    coarse = np.concatenate([near[c] + ivf.residuals[c] @ turned for c in order])
+    best = np.lexsort((rows, -coarse))[: ivf.rescore]
+    fine = np.concatenate([ivf.fine[c] for c in order])
+    scores = coarse.astype(np.float32)
+    scores[best] = fine[best] @ query
+    top = np.lexsort((rows, -scores))[:k]
+    return rows[top], scores[top]
+
+
+def _encode_header(
+    vectors: np.ndarray, centroids: np.ndarray, members: Sequence[np.ndarray]
+) -> tuple[HeaderIVF, tuple[np.ndarray, np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
+    """(decoded IVF with nprobe 0, the centroids' codes and steps, per list its codes and steps)."""
+    rotation = Rotation.of(vectors.shape[1])
+    mean = vectors.mean(axis=0).astype(np.float32)
+    c_codes, c_steps = scalar_codes(rotation.apply(centroids - mean), CENTROID_BITS)
+    c_rotated = scalar_values(c_codes, c_steps, CENTROID_BITS)
+    turned = rotation.apply(vectors) - rotation.apply(mean[None])[0]
+    fine = dequantise(*quantise(vectors))
+    rows_codes, residuals = [], []
+    for c, rows in enumerate(members):
+        codes, steps = scalar_codes(turned[rows] - c_rotated[c], ROW_BITS)
+        rows_codes.append((codes, steps))
+        residuals.append(scalar_values(codes, steps, ROW_BITS))
+    ivf = HeaderIVF(
+        rotation=rotation,
+        mean=mean,
+        centroids=c_rotated,
+        rows=tuple(members),
+        residuals=tuple(residuals),
+        fine=tuple(fine[rows] for rows in members),
+        nprobe=0,
+        rescore=RESCORE,
+    )
+    return ivf, (c_codes, c_steps), rows_codes
+
+
+def _header_nprobe(vectors: np.ndarray, ivf: HeaderIVF, queries: np.ndarray | None) -> int:
+    """The fewest lists whose header search reaches RECALL_TARGET (ties within TIE count) at
+    every depth of RECALL_DEPTHS in each group of :func:`calibration_queries`."""
+    groups = calibration_queries(vectors, queries)
+    kth = [
+        [np.sort(vectors @ q)[::-1][min(d, len(vectors)) - 1] for d in RECALL_DEPTHS]
+        for group in groups
+        for q in group
+    ]
+
+    def reached(probe: int) -> bool:
+        at = 0
+        for group in groups:
+            found = np.zeros(len(RECALL_DEPTHS))
+            for q in group:
+                rows, _ = header_search(ivf, q, max(RECALL_DEPTHS), probe)
+                exact = vectors[rows] @ q
+                for i, d in enumerate(RECALL_DEPTHS):
+                    found[i] += np.mean(exact[:d] >= kth[at][i] - TIE)
+                at += 1
+            if np.any(found / max(len(group), 1) < RECALL_TARGET - 1e-9):
+                return False
+        return True
+
+    lo, hi = 1, len(ivf.rows)
+    while lo < hi:  # recall grows with the lists probed
+        mid = (lo + hi) // 2
+        if reached(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _header_ivf(
+    vectors: np.ndarray,
+    centroids: np.ndarray,
+    members: Sequence[np.ndarray],
+    writer: _Writer,
+    queries: np.ndarray | None,
+) -> dict[str, Any]:
+    """The header's IVF files: the same lists as the full page's, each row as a 2-bit code of
+    its residual from its list's 4-bit centroid in a rotated basis (104 B and 6 B of the
+    name of its rescoring file, against 392 B as int8), and the int8 rows again in files of
+    RESCORE_CHUNK rows, list by list, for the RESCORE best of a scan.
+
+    ``s/h-*.u8``: the mean (float32 × dim), the centroids' steps (float32 × lists), their
+    4-bit codes; ``s/hv-*.u8`` per list: rows (uint32), steps (float32), 2-bit codes, then
+    the first HASH_BYTES of the hash of each of its ``s/w-*.i8`` files (scales, int8 codes).
+    A ``s/hd-*.bin`` directory names the lists; meta.json names only that file.
+    """
+    ivf, (c_codes, c_steps), rows_codes = _encode_header(vectors, centroids, members)
+    nprobe = _header_nprobe(vectors, ivf, queries)
+    int8, scales = quantise(vectors)
+    lists = []
+    for rows, (codes, steps) in zip(members, rows_codes, strict=True):
+        names = b""
+        for start in range(0, len(rows), RESCORE_CHUNK):
+            part = rows[start : start + RESCORE_CHUNK]
+            path = writer.put(
+                "w", ".i8", scales[part].astype("<f4").tobytes() + int8[part].tobytes()
+            )
+            names += bytes.fromhex(path.rsplit("-", 1)[1].split(".")[0][: 2 * HASH_BYTES])
+        data = rows.astype("<u4").tobytes() + steps.astype("<f4").tobytes()
+        lists.append(writer.put("hv", ".u8", data + pack(codes, ROW_BITS) + names))
+    centroid_file = writer.put(
+        "h",
+        ".u8",
+        ivf.mean.astype("<f4").tobytes()
+        + c_steps.astype("<f4").tobytes()
+        + pack(c_codes, CENTROID_BITS),
+    )
+    directory = {
         "centroids": centroid_file,
-        "lists": files,
+        "lists": lists,
+        "counts": [len(rows) for rows in members],
         "nprobe": nprobe,
-        "recall": round(recall, 4),
+        "rescore": RESCORE,
+        "chunk": RESCORE_CHUNK,
+        "bits": [ROW_BITS, CENTROID_BITS],
+        "seed": ROTATION_SEED,
+        "rounds": ROTATION_ROUNDS,
     }
+    return {"header": writer.put("hd", ".bin", deflate(_json(directory))), "header_nprobe": nprobe}
+
+
+def read_header_ivf(dest: Path, meta: Mapping[str, Any]) -> HeaderIVF:
+    """The header's IVF as js/shards.js reads it: for measurements and tests."""
+    dim = int(meta["dim"])
+    directory = json.loads(inflate((dest / meta["ivf"]["header"]).read_bytes()))
+    counts = directory["counts"]
+    raw = (dest / directory["centroids"]).read_bytes()
+    k = len(counts)
+    mean = np.frombuffer(raw[: 4 * dim], "<f4").astype(np.float32)
+    steps = np.frombuffer(raw[4 * dim : 4 * dim + 4 * k], "<f4")
+    centroids = scalar_values(
+        unpack(raw[4 * dim + 4 * k :], CENTROID_BITS, k, dim), steps, CENTROID_BITS
+    )
+    rows, residuals, fine = [], [], []
+    for path, count in zip(directory["lists"], counts, strict=True):
+        data = (dest / path).read_bytes()
+        rows.append(np.frombuffer(data[: 4 * count], "<u4").astype(np.int64))
+        row_steps = np.frombuffer(data[4 * count : 8 * count], "<f4")
+        body = data[8 * count :]
+        residuals.append(scalar_values(unpack(body, ROW_BITS, count, dim), row_steps, ROW_BITS))
+        names = body[count * dim * ROW_BITS // 8 :]
+        parts = []
+        for i in range(0, len(names), HASH_BYTES):
+            chunk = (dest / f"{SHARD_DIR}/w-{names[i : i + HASH_BYTES].hex()}.i8").read_bytes()
+            m = len(chunk) // (4 + dim)
+            scales = np.frombuffer(chunk[: 4 * m], "<f4")
+            parts.append(dequantise(np.frombuffer(chunk[4 * m :], np.int8).reshape(m, dim), scales))
+        fine.append(np.concatenate(parts) if parts else np.zeros((0, dim), np.float32))
+    return HeaderIVF(
+        rotation=Rotation.of(dim),
+        mean=mean,
+        centroids=centroids,
+        rows=tuple(rows),
+        residuals=tuple(residuals),
+        fine=tuple(fine),
+        nprobe=int(directory["nprobe"]),
+        rescore=int(directory["rescore"]),
+    )
 
 
 def _stats(vectors: np.ndarray) -> dict[str, Any]:
@@ -533,7 +846,7 @@ def export_shards(
     if vectors is not None and len(records):
         v = np.asarray(vectors, dtype=np.float32)
         meta["dim"] = int(v.shape[1])
-        meta["ivf"] = _ivf_files(v, writer, queries)
+        meta["ivf"], full["ivf_lists"] = _ivf_files(v, writer, queries)
         meta["stats"] = writer.put("g", ".bin", deflate(_json(_stats(v))))
         full["vectors"] = _vector_chunks(v, writer)
         full["covariance"] = _covariance(v, writer)
@@ -544,16 +857,17 @@ def export_shards(
 
 
 def read_ivf(dest: Path, meta: Mapping[str, Any]) -> tuple[np.ndarray, list[tuple[Any, Any]]]:
-    """The centroids and lists as the page reads them (dequantised): for measurements."""
+    """The full page's centroids and int8 lists (dequantised), as fusion.js reads them."""
     dim = int(meta["dim"])
     ivf = meta["ivf"]
+    page = json.loads(inflate((dest / meta["page"]).read_bytes()))
     raw = (dest / ivf["centroids"]).read_bytes()
     k = len(raw) // (4 + dim)
     scales = np.frombuffer(raw[: 4 * k], dtype="<f4")
     codes = np.frombuffer(raw[4 * k :], dtype=np.int8).reshape(k, dim)
     centroids = dequantise(codes, scales)
     lists = []
-    for entry in ivf["lists"]:
+    for entry in page["ivf_lists"]:
         data = (dest / entry["path"]).read_bytes()
         c = int(entry["count"])
         rows = np.frombuffer(data[: 4 * c], dtype="<i4").astype(np.int64)
@@ -566,15 +880,20 @@ def read_ivf(dest: Path, meta: Mapping[str, Any]) -> tuple[np.ndarray, list[tupl
 __all__ = [
     "META_FILE",
     "SHARD_DIR",
+    "HeaderIVF",
     "Page",
+    "Rotation",
     "build_ivf",
     "calibration_queries",
     "deflate",
     "dequantise",
     "export_shards",
+    "header_search",
     "inflate",
     "ivf_search",
     "postings",
     "quantise",
+    "read_header_ivf",
     "read_ivf",
+    "record_files",
 ]
