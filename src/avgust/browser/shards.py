@@ -4,15 +4,25 @@ What a visitor downloads must not grow with the corpus, so nothing here is one f
 (Pagefind's design). :func:`export_shards` writes, under ``docs/assets/search/``::
 
     meta.json         the only fixed name: the BM25 parameters, the first term / form of each
-                      shard, the chunk hashes, the IVF layout and the other files' names
+                      shard, the IVF parameters and the names of the files below that are not
+                      listed in another (its size grows only with the term and form shards)
     s/t-<hash>.bin    BM25 postings sharded by term (sorted terms, cut at ~TERM_SHARD postings):
                       per term its document rows (delta coded) and BM25 weights (×1000), the
                       postings of a frequent term kept to its MAX_POSTINGS strongest documents
     s/l-<hash>.bin    the word-form → lemma table sharded by form, likewise
     s/r<n>-<hash>.bin the records (text, district, …) in chunks of RECORD_CHUNK rows
+    s/m-<hash>.bin    a manifest: the names of RECORD_MANIFEST record chunks
     s/p-<hash>.bin    the pages a query may name: themes, districts, years, resolutions
     s/c-<hash>.i8     IVF centroids (k-means of the directive vectors), int8 with a scale per row
-    s/v-<hash>.i8     one IVF list: its rows (int32), scales (float32) and int8 vectors
+    s/v-<hash>.i8     one IVF list: its rows (int32), scales (float32) and int8 vectors (the full
+                      page's candidates, listed in its page file)
+    s/hd-<hash>.bin   the header's IVF directory: its centroid file, lists, nprobe, rows rescored
+    s/h-<hash>.u8     the header's centroids: the vectors' mean, then per list a step and 4-bit
+                      codes of (centroid − mean) rotated (:class:`Rotation`)
+    s/hv-<hash>.u8    the header's copy of one IVF list: rows (uint32), steps (float32), 2-bit
+                      codes of each row's rotated residual from its decoded centroid, and the
+                      first HASH_BYTES of the hash of each of its rescoring files
+    s/w-<hash>.i8     RESCORE_CHUNK consecutive rows of a header list, int8 with their scales
     s/g-<hash>.bin    the global statistics of the ranking: vector mean and the leading
                       eigenvectors of their covariance (the dense z-score of any query vector
                       without every vector), the BM25 corpus size
@@ -94,7 +104,7 @@ KMEANS_ITERATIONS = 25
 # of RESCORE_CHUNK rows (see _header_ivf)
 ROW_BITS = 2
 CENTROID_BITS = 4
-RESCORE = 64
+RESCORE_CHOICES = (32, 48, 64, 96)  # the build keeps the one that downloads the least
 RESCORE_CHUNK = 4
 HASH_BYTES = 6  # a rescoring file's name in its list file: the first 12 hex digits, as bytes
 ROTATION_ROUNDS = 3
@@ -603,25 +613,62 @@ class HeaderIVF:
 
 
 def header_search(
-    ivf: HeaderIVF, query: np.ndarray, k: int, nprobe: int | None = None
+    ivf: HeaderIVF,
+    query: np.ndarray,
+    k: int,
+    nprobe: int | None = None,
+    rescore: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The header's search by meaning (js/shards.js ``dense``): the k best rows and scores of
     the nprobe lists nearest to the query by their 4-bit centroids, each row scored by its
     2-bit code, the ``rescore`` best of those by their int8 vectors."""
     probe = ivf.nprobe if nprobe is None else nprobe
-    turned = ivf.rotation.apply(np.asarray(query, np.float32)[None])[0]
-    near = float(ivf.mean @ query) + ivf.centroids @ turned
+    scan = _scan(ivf, query, probe)
+    return _pick(scan, probe, ivf.rescore if rescore is None else rescore, k)
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """One query's scores in the lists nearest to it (nearest first): per list its rows, their
+    2-bit scores and their int8 cosines."""
+
+    rows: tuple[np.ndarray, ...]
+    coarse: tuple[np.ndarray, ...]
+    fine: tuple[np.ndarray, ...]
+
+
+def _scan(ivf: HeaderIVF, query: np.ndarray, probe: int) -> _Scan:
+    q = np.asarray(query, np.float32)
+    turned = ivf.rotation.apply(q[None])[0]
+    near = float(ivf.mean @ q) + ivf.centroids @ turned
     order = np.argsort(-near, kind="stable")[:probe]
-    if not len(order):
+    return _Scan(
+        rows=tuple(ivf.rows[c] for c in order),
+        coarse=tuple(near[c] + ivf.residuals[c] @ turned for c in order),
+        fine=tuple(ivf.fine[c] @ q for c in order),
+    )
+
+
+def _pick(scan: _Scan, probe: int, rescore: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    if not probe or not scan.rows:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    rows = np.concatenate([ivf.rows[c] for c in order])
-    coarse = np.concatenate([near[c] + ivf.residuals[c] @ turned for c in order])
-    best = np.lexsort((rows, -coarse))[: ivf.rescore]
-    fine = np.concatenate([ivf.fine[c] for c in order])
-    scores = coarse.astype(np.float32)
-    scores[best] = fine[best] @ query
+    rows = np.concatenate(scan.rows[:probe])
+    scores = np.concatenate(scan.coarse[:probe]).astype(np.float32)
+    best = np.lexsort((rows, -scores))[:rescore]
+    scores[best] = np.concatenate(scan.fine[:probe])[best]
     top = np.lexsort((rows, -scores))[:k]
     return rows[top], scores[top]
+
+
+def _along_spread(vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """A list's rows ordered along its vectors' leading principal direction: rows near each
+    other share a rescoring file, and a query's best rows in a list tend to be neighbours."""
+    if len(rows) <= RESCORE_CHUNK:
+        return rows
+    centred = vectors[rows] - vectors[rows].mean(axis=0)
+    direction = np.linalg.svd(centred, full_matrices=False)[2][0]
+    ordered: np.ndarray = rows[np.argsort(centred @ direction, kind="stable")]
+    return ordered
 
 
 def _encode_header(
@@ -634,6 +681,7 @@ def _encode_header(
     c_rotated = scalar_values(c_codes, c_steps, CENTROID_BITS)
     turned = rotation.apply(vectors) - rotation.apply(mean[None])[0]
     fine = dequantise(*quantise(vectors))
+    members = [_along_spread(vectors, rows) for rows in members]
     rows_codes, residuals = [], []
     for c, rows in enumerate(members):
         codes, steps = scalar_codes(turned[rows] - c_rotated[c], ROW_BITS)
@@ -647,43 +695,55 @@ def _encode_header(
         residuals=tuple(residuals),
         fine=tuple(fine[rows] for rows in members),
         nprobe=0,
-        rescore=RESCORE,
+        rescore=RESCORE_CHOICES[-1],
     )
     return ivf, (c_codes, c_steps), rows_codes
 
 
-def _header_nprobe(vectors: np.ndarray, ivf: HeaderIVF, queries: np.ndarray | None) -> int:
-    """The fewest lists whose header search reaches RECALL_TARGET (ties within TIE count) at
-    every depth of RECALL_DEPTHS in each group of :func:`calibration_queries`."""
+def _header_depth(
+    vectors: np.ndarray, ivf: HeaderIVF, queries: np.ndarray | None
+) -> tuple[int, int]:
+    """(nprobe, rescore): of the fewest lists whose header search reaches RECALL_TARGET (ties
+    within TIE count) at every depth of RECALL_DEPTHS in each group of
+    :func:`calibration_queries`, for each number of rows rescored in RESCORE_CHOICES, the pair
+    that downloads the least."""
     groups = calibration_queries(vectors, queries)
-    kth = [
-        [np.sort(vectors @ q)[::-1][min(d, len(vectors)) - 1] for d in RECALL_DEPTHS]
-        for group in groups
-        for q in group
-    ]
+    every = len(ivf.rows)
+    scans = [[(q, _scan(ivf, q, every)) for q in group] for group in groups]
+    kth = {
+        id(scan): [np.sort(vectors @ q)[::-1][min(d, len(vectors)) - 1] for d in RECALL_DEPTHS]
+        for group in scans
+        for q, scan in group
+    }
 
-    def reached(probe: int) -> bool:
-        at = 0
-        for group in groups:
+    def reached(probe: int, rescore: int) -> bool:
+        for group in scans:
             found = np.zeros(len(RECALL_DEPTHS))
-            for q in group:
-                rows, _ = header_search(ivf, q, max(RECALL_DEPTHS), probe)
+            for q, scan in group:
+                rows, _ = _pick(scan, probe, rescore, max(RECALL_DEPTHS))
                 exact = vectors[rows] @ q
                 for i, d in enumerate(RECALL_DEPTHS):
-                    found[i] += np.mean(exact[:d] >= kth[at][i] - TIE)
-                at += 1
+                    found[i] += np.mean(exact[:d] >= kth[id(scan)][i] - TIE)
             if np.any(found / max(len(group), 1) < RECALL_TARGET - 1e-9):
                 return False
         return True
 
-    lo, hi = 1, len(ivf.rows)
-    while lo < hi:  # recall grows with the lists probed
-        mid = (lo + hi) // 2
-        if reached(mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
+    dim = vectors.shape[1]
+    list_bytes = len(vectors) / max(len(ivf.rows), 1) * (8 + dim * ROW_BITS / 8)
+    chosen: tuple[float, int, int] | None = None
+    for rescore in RESCORE_CHOICES:
+        lo, hi = 1, len(ivf.rows)
+        while lo < hi:  # recall grows with the lists probed
+            mid = (lo + hi) // 2
+            if reached(mid, rescore):
+                hi = mid
+            else:
+                lo = mid + 1
+        cost = lo * list_bytes + rescore * RESCORE_CHUNK * (4 + dim)
+        if chosen is None or cost < chosen[0]:
+            chosen = (cost, lo, rescore)
+    assert chosen is not None
+    return chosen[1], chosen[2]
 
 
 def _header_ivf(
@@ -704,10 +764,10 @@ def _header_ivf(
     A ``s/hd-*.bin`` directory names the lists; meta.json names only that file.
     """
     ivf, (c_codes, c_steps), rows_codes = _encode_header(vectors, centroids, members)
-    nprobe = _header_nprobe(vectors, ivf, queries)
+    nprobe, rescore = _header_depth(vectors, ivf, queries)
     int8, scales = quantise(vectors)
     lists = []
-    for rows, (codes, steps) in zip(members, rows_codes, strict=True):
+    for rows, (codes, steps) in zip(ivf.rows, rows_codes, strict=True):
         names = b""
         for start in range(0, len(rows), RESCORE_CHUNK):
             part = rows[start : start + RESCORE_CHUNK]
@@ -729,13 +789,13 @@ def _header_ivf(
         "lists": lists,
         "counts": [len(rows) for rows in members],
         "nprobe": nprobe,
-        "rescore": RESCORE,
+        "rescore": rescore,
         "chunk": RESCORE_CHUNK,
         "bits": [ROW_BITS, CENTROID_BITS],
         "seed": ROTATION_SEED,
         "rounds": ROTATION_ROUNDS,
     }
-    return {"header": writer.put("hd", ".bin", deflate(_json(directory))), "header_nprobe": nprobe}
+    return {"header": writer.put("hd", ".bin", deflate(_json(directory)))}
 
 
 def read_header_ivf(dest: Path, meta: Mapping[str, Any]) -> HeaderIVF:
