@@ -44,24 +44,30 @@ the content's hash, so they can be cached for ever; a new build writes new names
 reader of all this is ``js/shards.js`` (the full page ranks with ``js/fusion.js``);
 :func:`ivf_search` here is its twin for scripts/measure_search_scale.py.
 
-Why √N lists of int8 rows, and what it costs: at 99,000 directives (3,300 synthetic
-resolutions) the first search by meaning downloads ~1.5 MB (315 lists, nprobe 9: 1.3 MB of
-lists, 122 KB of centroids), above the 300 KB aim, and it grows with √N. The alternatives,
-measured with scripts/ivf_layouts.py on the same blended vectors (IVF bytes of a first search,
-the largest over the queries; recall@10 on the script's queries / the 37 relevance queries):
-lists of 64 rows need 16 probes for 1.00 / 0.97 but a 609 KB centroid file (1.3 MB in all); the
-same centroids in two levels (a top file, then the 4 nearest groups) bring that to 772 KB at
-0.97 / 0.93 (834 KB at 1.00 / 0.97 with 8 groups): a query's 10 best lie in lists scattered
-over many groups; 4-bit codes (residuals from the list's centroid) halve the lists but cannot
-order rows closer than their rounding (recall@10 on the relevance queries ≤ 0.94 at any depth).
-The synthetic corpus is hard for any partition: a typed query sits far from every directive
-(cosine ~0.8), its 10 best are spread over ~2,000 candidates, and telling them apart needs int8
-precision. Product quantisation (the residual as 96 sub-vectors of 4 dimensions, 16 codewords
-each: 48 B a row, a 6 KB codebook) with int8 rescoring of the 60 best is the cheapest scan
-(~225 KB of lists and rescoring chunks at 16 probes, besides the centroids) but too coarse to
-preselect: recall@10 0.88 on the relevance queries, lower as more lists are probed. Under 300
-KB at recall ≥ 0.95 would take finer PQ (256 codewords: a 98 KB codebook) or more rows
-rescored, and centroids that are themselves compressed; that format is not built yet.
+The header's search by meaning (format 2). The full page's √N lists of int8 rows made the
+first search by meaning download ~1.5 MB at 99,000 directives (3,300 synthetic resolutions;
+315 lists, nprobe 9: 1.3 MB of lists, 122 KB of centroids), and meta.json, which named every
+record chunk, 134 KB. Now meta.json names manifests of record chunks, and the header reads its
+own copy of the same lists: the centroids as 4-bit codes of their difference from the mean and
+each row as 2-bit codes of its residual from its decoded centroid (104 B against 392 B), both in
+a rotated basis (:class:`Rotation`: signs, a permutation and Walsh–Hadamard blocks, drawn from a
+seed, so that every coordinate carries a like share and one step per row suits all of them).
+2-bit codes cannot order the 10 best of a corpus full of near-duplicates (recall@10 ≤ 0.8 on
+their own), so the best ``rescore`` rows of the scan get their int8 cosine, from files of
+RESCORE_CHUNK consecutive rows of a list (rows ordered along the list's leading direction, so a
+query's best rows in a list share files). The build calibrates nprobe and ``rescore`` together,
+as the full page's nprobe: the pair that downloads the least among those that reach
+RECALL_TARGET. Measured with scripts/measure_search_scale.py and scripts/ivf_layouts.py (the
+header's layout is its last); what was tried before (recall@10 on the script's queries / the 37
+relevance queries, IVF bytes of a first search): lists of 64 rows need 16 probes for 1.00 / 0.97
+but a 609 KB centroid file; the same centroids in two levels (a top file, then the 4 nearest
+groups) 772 KB at 0.97 / 0.93: a query's 10 best lie in lists scattered over many groups;
+4-bit codes without a rotation or rescoring reach ≤ 0.94 on the relevance queries; product
+quantisation with 16 codewords and int8 rescoring of the 60 best is too coarse to preselect
+(0.88). Balanced lists of ~100 rows cut from k-means clusters (equal parts of each cluster)
+lost recall (≤ 0.83 with 24 probes and 200 rows rescored): the cut splits near-duplicates
+apart. Left to do for the 300 KB aim: the centroids (62 KB at 315 lists) and the lists probed
+still grow with √N.
 """
 
 from __future__ import annotations

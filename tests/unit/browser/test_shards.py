@@ -176,6 +176,8 @@ def test_the_record_chunks_hold_every_record_in_order(
         len(json.loads(inflate((shards / f).read_bytes()))) <= meta["records"]["size"]
         for f in files
     )
+    per = meta["records"]["per"]  # meta.json names the manifests, not every chunk
+    assert len(meta["records"]["manifests"]) == -(-len(files) // per)
 
 
 def test_bm25_from_the_term_shards_scores_as_the_lexical_index(
