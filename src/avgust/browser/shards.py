@@ -110,7 +110,7 @@ KMEANS_ITERATIONS = 25
 # of RESCORE_CHUNK rows (see _header_ivf)
 ROW_BITS = 2
 CENTROID_BITS = 4
-RESCORE_CHOICES = (32, 48, 64, 96)  # the build keeps the one that downloads the least
+RESCORE_CHOICES = (32, 48, 64, 96, 128)  # the build keeps the one that downloads the least
 RESCORE_CHUNK = 4
 HASH_BYTES = 6  # a rescoring file's name in its list file: the first 12 hex digits, as bytes
 ROTATION_ROUNDS = 3
@@ -709,47 +709,51 @@ def _encode_header(
 def _header_depth(
     vectors: np.ndarray, ivf: HeaderIVF, queries: np.ndarray | None
 ) -> tuple[int, int]:
-    """(nprobe, rescore): of the fewest lists whose header search reaches RECALL_TARGET (ties
-    within TIE count) at every depth of RECALL_DEPTHS in each group of
-    :func:`calibration_queries`, for each number of rows rescored in RESCORE_CHOICES, the pair
-    that downloads the least."""
+    """(nprobe, rescore): for each number of rows rescored in RESCORE_CHOICES, the fewest
+    lists whose header search reaches RECALL_TARGET at depth 10 (ties within TIE count) in
+    each group of :func:`calibration_queries`; of these pairs the one that downloads the least.
+
+    Lists are tried one by one: with a fixed number of rows rescored, recall falls again once
+    so many rows are scanned that their 2-bit scores crowd the best out of the rescoring. If
+    no pair reaches the target, the one with the best recall. The header shows the first
+    screen of results; the 30 best of the full page come from its own int8 lists.
+    """
     groups = calibration_queries(vectors, queries)
     every = len(ivf.rows)
     scans = [[(q, _scan(ivf, q, every)) for q in group] for group in groups]
-    kth = {
-        id(scan): [np.sort(vectors @ q)[::-1][min(d, len(vectors)) - 1] for d in RECALL_DEPTHS]
+    depth = RECALL_DEPTHS[0]
+    tenth = {
+        id(scan): np.sort(vectors @ q)[::-1][min(depth, len(vectors)) - 1]
         for group in scans
         for q, scan in group
     }
 
-    def reached(probe: int, rescore: int) -> bool:
+    def recall(probe: int, rescore: int) -> float:
+        least = 1.0
         for group in scans:
-            found = np.zeros(len(RECALL_DEPTHS))
+            found = 0.0
             for q, scan in group:
-                rows, _ = _pick(scan, probe, rescore, max(RECALL_DEPTHS))
-                exact = vectors[rows] @ q
-                for i, d in enumerate(RECALL_DEPTHS):
-                    found[i] += np.mean(exact[:d] >= kth[id(scan)][i] - TIE)
-            if np.any(found / max(len(group), 1) < RECALL_TARGET - 1e-9):
-                return False
-        return True
+                rows, _ = _pick(scan, probe, rescore, depth)
+                found += float(np.mean(vectors[rows] @ q >= tenth[id(scan)] - TIE))
+            least = min(least, found / max(len(group), 1))
+        return least
 
     dim = vectors.shape[1]
-    list_bytes = len(vectors) / max(len(ivf.rows), 1) * (8 + dim * ROW_BITS / 8)
-    chosen: tuple[float, int, int] | None = None
+    list_bytes = len(vectors) / max(every, 1) * (8 + dim * ROW_BITS / 8)
+    limit = every if every <= 64 else max(64, every // 4)
+    chosen: tuple[bool, float, float, int, int] | None = None  # reached, recall, −cost, …
     for rescore in RESCORE_CHOICES:
-        lo, hi = 1, len(ivf.rows)
-        while lo < hi:  # recall grows with the lists probed
-            mid = (lo + hi) // 2
-            if reached(mid, rescore):
-                hi = mid
-            else:
-                lo = mid + 1
-        cost = lo * list_bytes + rescore * RESCORE_CHUNK * (4 + dim)
-        if chosen is None or cost < chosen[0]:
-            chosen = (cost, lo, rescore)
+        for probe in range(1, limit + 1):
+            got = recall(probe, rescore)
+            cost = probe * list_bytes + rescore * RESCORE_CHUNK * (4 + dim)
+            reached = got >= RECALL_TARGET - 1e-9
+            key = (reached, 1.0 if reached else got, -cost, probe, rescore)
+            if chosen is None or key[:3] > chosen[:3]:
+                chosen = key
+            if reached:
+                break
     assert chosen is not None
-    return chosen[1], chosen[2]
+    return chosen[3], chosen[4]
 
 
 def _header_ivf(
