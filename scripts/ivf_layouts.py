@@ -8,7 +8,8 @@ probed, the IVF bytes of a first search (the largest over the queries: centroid 
 codebook, the lists probed, rescoring chunks) and recall@10 against the exhaustive cosine
 search (ties within avgust.browser.shards.TIE count, as the script counts them). Layouts:
 
-* ``sqrtN int8``: today's, √N lists of int8 rows (392 B: codes, scale, row), one centroid file;
+* ``sqrtN int8``: the full page's, √N lists of int8 rows (392 B: codes, scale, row), one
+  centroid file;
 * ``L64 int8``: lists of ~64 rows (k-means in two levels), all centroids in one file;
 * ``L64 two-level gG``: the same, centroids grouped under √(lists) top-level centroids: the
   top file, then the G nearest groups' centroids;
@@ -16,7 +17,9 @@ search (ties within avgust.browser.shards.TIE count, as the script counts them).
   scale per row (200 B);
 * ``L64 PQ96x16 + int8 rescore``: the residual as 96 sub-vectors of 4 dimensions, each one of
   16 codewords (48 B + row id; the 6 KB codebook loaded once), the R best rescored from
-  int8 rows kept in chunks of 8 rows, laid out list by list.
+  int8 rows kept in chunks of 8 rows, laid out list by list;
+* ``sqrtN 2-bit rotated residual, 4-bit centroids + int8 rescore``: the header's format
+  (avgust.browser.shards._header_ivf), for each number of rows rescored it may choose.
 
     .venv/bin/python scripts/ivf_layouts.py --size 3300
 """
@@ -37,7 +40,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_index import QUERIES, BlendEmbedder, real_texts
 
-from avgust.browser.shards import TIE, dequantise, ivf_lists, kmeans, quantise
+from avgust.browser.shards import (
+    CENTROID_BITS,
+    HASH_BYTES,
+    RESCORE_CHOICES,
+    RESCORE_CHUNK,
+    ROW_BITS,
+    TIE,
+    _encode_header,
+    dequantise,
+    ivf_lists,
+    kmeans,
+    quantise,
+)
 from avgust.config import load_config
 from avgust.index.embed import get_embedder
 from avgust.parse.batch import parse_all
@@ -62,6 +77,8 @@ class Layout:
     group_bytes: np.ndarray | None = None  # bytes of each group's centroid file
     rescore: np.ndarray | None = None  # int8 rows for rescoring the R best, or None
     chunk: np.ndarray | None = None  # row → rescoring chunk
+    chunk_bytes: int = CHUNK * INT8_ROW
+    rescored: Sequence[int] = (60,)  # the numbers of rows rescored to try
 
 
 def _nearest(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
@@ -150,7 +167,7 @@ def layouts(v: np.ndarray) -> list[tuple[Layout, Sequence[int], int]]:
         )
     )
     pq = Layout(
-        "L64 PQ96x16 + int8 rescore R60",
+        "L64 PQ96x16 + int8 rescore",
         cq,
         assign,
         cq[assign] + product_quantise(residual, 96, 16),
@@ -161,11 +178,44 @@ def layouts(v: np.ndarray) -> list[tuple[Layout, Sequence[int], int]]:
     position[np.argsort(assign, kind="stable")] = np.arange(len(v))
     pq.rescore, pq.chunk = int8, position // CHUNK
     out.append((pq, (16, 24, 32, 48), 0))
+    out.append((header_layout(v, int8), (6, 9, 12, 16), 0))
     return out
 
 
+def header_layout(v: np.ndarray, int8: np.ndarray) -> Layout:
+    """avgust.browser.shards' header format: the √N lists, rows as 2-bit codes of their
+    rotated residuals from 4-bit centroids, the best R rescored from int8 files of
+    RESCORE_CHUNK rows (each row in its list file: 104 B, 6 B of rescoring file name per file)."""
+    k = ivf_lists(len(v))
+    centroids = kmeans(v, k, iterations=10)
+    assign = _nearest(v, centroids)
+    members = [np.flatnonzero(assign == c) for c in range(k)]
+    ivf, _, _ = _encode_header(v, centroids, members)
+    back = ivf.rotation.apply(np.eye(v.shape[1], dtype=np.float32)).T  # rotated → original
+    approx = np.empty_like(v)
+    chunk = np.empty(len(v), np.int64)
+    at = 0
+    for c, rows in enumerate(ivf.rows):
+        approx[rows] = ivf.mean + (ivf.centroids[c] + ivf.residuals[c]) @ back
+        chunk[rows] = (at + np.arange(len(rows))) // RESCORE_CHUNK
+        at += -(-len(rows) // RESCORE_CHUNK) * RESCORE_CHUNK
+    dim = v.shape[1]
+    return Layout(
+        "sqrtN 2-bit rotated residual, 4-bit centroids + int8 rescore",
+        ivf.mean + ivf.centroids @ back,
+        assign,
+        approx,
+        8 + dim * ROW_BITS // 8 + HASH_BYTES // RESCORE_CHUNK,
+        k * (4 + dim * CENTROID_BITS // 8) + 4 * dim + 20 * k,
+        rescore=int8,
+        chunk=chunk,
+        chunk_bytes=RESCORE_CHUNK * INT8_ROW,
+        rescored=RESCORE_CHOICES,
+    )
+
+
 def search(
-    layout: Layout, q: np.ndarray, probe: int, opened: int, rescore: int = 60
+    layout: Layout, q: np.ndarray, probe: int, opened: int, rescore: int
 ) -> tuple[np.ndarray, int]:
     """The 10 best rows and the bytes the search fetched."""
     score = layout.centroids @ q
@@ -181,7 +231,7 @@ def search(
     best = rows[np.lexsort((rows, -scan))]
     if layout.rescore is not None and layout.chunk is not None:
         best = best[:rescore]
-        spent += len(set(layout.chunk[best].tolist())) * CHUNK * INT8_ROW
+        spent += len(set(layout.chunk[best].tolist())) * layout.chunk_bytes
         exact = layout.rescore[best] @ q
         best = best[np.lexsort((best, -exact))]
     return best[:10], spent
@@ -212,21 +262,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("|---|---|---|---|---|---|")
     for layout, probes, opened in layouts(v):
         for probe in probes:
-            cells = []
-            spent = 0
-            for queries in sets.values():
-                recall = []
-                for q in queries:
-                    exact = v @ q
-                    rows, b = search(layout, q, probe, opened)
-                    spent = max(spent, b)
-                    recall.append(float(np.mean(exact[rows] >= np.sort(exact)[-10] - TIE)))
-                cells.append(f"{np.mean(recall):.3f}")
-            print(
-                f"| {layout.name} | {len(layout.centroids):,} | {probe} | {spent / 1000:,.0f} KB "
-                f"| {' | '.join(cells)} |",
-                flush=True,
-            )
+            for rescore in layout.rescored if layout.rescore is not None else (0,):
+                cells = []
+                spent = 0
+                for queries in sets.values():
+                    recall = []
+                    for q in queries:
+                        exact = v @ q
+                        rows, b = search(layout, q, probe, opened, rescore)
+                        spent = max(spent, b)
+                        recall.append(float(np.mean(exact[rows] >= np.sort(exact)[-10] - TIE)))
+                    cells.append(f"{np.mean(recall):.3f}")
+                name = f"{layout.name} R{rescore}" if rescore else layout.name
+                print(
+                    f"| {name} | {len(layout.centroids):,} | {probe} | {spent / 1000:,.0f} KB "
+                    f"| {' | '.join(cells)} |",
+                    flush=True,
+                )
     return 0
 
 

@@ -7,8 +7,9 @@ that counts the bytes of every file it asks for, once per file (as the browser's
 * focus: meta.json, the only file read when the box is focused;
 * first search by words: the lemma and term shards of the query, the record chunks of the five
   results shown and the pages file;
-* + by meaning: the IVF centroids, the nearest lists and the statistics (the model aside),
-  also split by kind (centroids, lists, statistics, the record chunks of its results);
+* + by meaning: the header's IVF directory and centroids, the nearest lists (2-bit codes), the
+  int8 files of the rows rescored and the statistics (the model aside), also split by kind
+  (with the record chunks of its results and their manifests);
 * next search: what a second, different query adds (mean over the other queries).
 
 The full «Поиск по смыслу» page (js/fusion.js, the full fusion of avgust.search.hybrid over
@@ -19,8 +20,9 @@ vector, for the header's queries and the 37 relevance queries.
 
 The synthetic corpora recombine the real directives as scripts/bench_index.py does, with
 blended vectors (--blend there): each synthetic directive's vector is the normalised sum of the
-real vectors of the two directives it joins. Also printed: the int8 IVF search's recall@10
-against the exhaustive cosine search for real query vectors, the top-10 overlap of the sharded
+real vectors of the two directives it joins. Also printed: the header IVF search's recall@10
+(avgust.browser.shards.header_search, the twin of shards.js) against the exhaustive cosine
+search for real query vectors, the top-10 overlap of the sharded
 hybrid ranking with the same fusion computed over every vector, and the size the old
 monolithic files (index.json + vectors.f16) would have.
 
@@ -49,7 +51,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_index import QUERIES, SOURCES, BlendEmbedder, real_texts, synthetic_corpus
 
 from avgust.browser.export import browser_lexicon
-from avgust.browser.shards import META_FILE, TIE, Page, export_shards, ivf_search, read_ivf
+from avgust.browser.shards import (
+    META_FILE,
+    TIE,
+    Page,
+    export_shards,
+    header_search,
+    read_header_ivf,
+)
 from avgust.config import load_config
 from avgust.index.bm25 import LexicalIndex
 from avgust.index.embed import get_embedder
@@ -64,6 +73,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARDS_JS = (ROOT / "src" / "avgust" / "browser" / "js" / "shards.js").as_uri()
 FUSION_JS = (ROOT / "src" / "avgust" / "browser" / "js" / "fusion.js").as_uri()
 SHOWN = 5
+# the kinds of file of a search by meaning, as the table groups them (avgust.browser.shards)
+KINDS = (("hd", "h"), ("hv",), ("w",), ("g",), ("r", "m"))
 RELEVANCE = "tests/fixtures/data/relevance.yml"
 
 HARNESS = """
@@ -202,13 +213,13 @@ def measure(
             check=True,
         )
         result = json.loads(done.stdout)
-        centroids, lists = read_ivf(dest, meta)
+        header = read_header_ivf(dest, meta)
         total = sum(f.stat().st_size for f in files)
     recalls, strict_recalls, overlaps = [], [], []
     bm25 = {q: lexical.scores(q).astype(np.float64) for q in queries}
     for (query, q), out in zip(queries.items(), result["out"], strict=True):
         exact = vectors @ q
-        rows, _ = ivf_search(centroids, lists, q, 10, meta["ivf"]["nprobe"])
+        rows, _ = header_search(header, q, 10)
         strict = set(np.argsort(-exact, kind="stable")[:10].tolist())
         strict_recalls.append(len(strict & set(rows.tolist())) / 10)
         tenth = float(np.sort(exact)[::-1][9])
@@ -222,7 +233,7 @@ def measure(
     held = []  # the relevance queries: typed queries that played no part in the calibration
     for q in held_out:
         exact = vectors @ q
-        rows, _ = ivf_search(centroids, lists, q, 10, meta["ivf"]["nprobe"])
+        rows, _ = header_search(header, q, 10)
         held.append(float(np.mean(exact[rows] >= np.sort(exact)[::-1][9] - TIE)))
     page_overlaps = []
     for (query, q), rows in zip(agreement, result["agree"], strict=True):
@@ -245,8 +256,8 @@ def measure(
         "next": float(np.mean([o["words"] + o["meaning"] for o in outs[1:]])),
         "largest": result["largest"],
         "largest_kind": result["largestPath"].split("/")[-1].split("-")[0],
-        "lists": len(meta["ivf"]["lists"]),
-        "nprobe": meta["ivf"]["nprobe"],
+        "lists": len(header.rows),
+        "nprobe": f"{header.nprobe} (full page {meta['ivf']['nprobe']})",
         "recall": float(np.mean(recalls)),
         "recall_min": float(np.min(recalls)),
         "strict": float(np.mean(strict_recalls)),
@@ -316,7 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     head = (
         "| resolutions | directives | meta.json (gzip) | first search: words | + by meaning "
-        "| by meaning: centroids + lists + statistics + records "
+        "| by meaning: centroids + lists + rescoring + statistics + records "
         "| next search | largest file fetched | all search data (files) "
         "| before: index.json+vectors "
         "| IVF lists / nprobe | recall@10 IVF, ties ±0.001 (min) | strict "
@@ -330,7 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"| {r['resolutions']:,} | {r['directives']:,} | {kb(r['meta'])} ({kb(r['meta_gz'])}) "
             f"| {kb(r['first_words'])} | {kb(r['first_meaning'])} "
-            f"| {' + '.join(f'{k.get(x, 0) / 1000:,.0f}' for x in 'cvgr')} KB "
+            f"| {' + '.join(f'{sum(k.get(x, 0) for x in xs) / 1000:,.0f}' for xs in KINDS)} KB "
             f"| {kb(r['next'])} "
             f"| {kb(r['largest'])} ({r['largest_kind']}) "
             f"| {r['total'] / 1e6:.1f} MB ({r['files']}) "

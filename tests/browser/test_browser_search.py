@@ -25,7 +25,7 @@ import yaml
 
 from avgust.browser.export import ASSETS
 from avgust.browser.model import ensure_browser_model
-from avgust.browser.shards import META_FILE, inflate
+from avgust.browser.shards import META_FILE, inflate, record_files
 from avgust.index.bm25 import LexicalIndex
 from avgust.index.embed import get_embedder
 from avgust.index.store import Index, load_index
@@ -104,7 +104,7 @@ def shard(folder: Path, path: str) -> Any:
 
 
 def exported_records(folder: Path, data: dict[str, Any]) -> list[dict[str, Any]]:
-    return [r for path in data["records"]["files"] for r in shard(folder, path)]
+    return [r for path in record_files(folder, data) for r in shard(folder, path)]
 
 
 def relevance_queries() -> list[str]:

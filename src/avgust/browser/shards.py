@@ -4,15 +4,25 @@ What a visitor downloads must not grow with the corpus, so nothing here is one f
 (Pagefind's design). :func:`export_shards` writes, under ``docs/assets/search/``::
 
     meta.json         the only fixed name: the BM25 parameters, the first term / form of each
-                      shard, the chunk hashes, the IVF layout and the other files' names
+                      shard, the IVF parameters and the names of the files below that are not
+                      listed in another (its size grows only with the term and form shards)
     s/t-<hash>.bin    BM25 postings sharded by term (sorted terms, cut at ~TERM_SHARD postings):
                       per term its document rows (delta coded) and BM25 weights (×1000), the
                       postings of a frequent term kept to its MAX_POSTINGS strongest documents
     s/l-<hash>.bin    the word-form → lemma table sharded by form, likewise
     s/r<n>-<hash>.bin the records (text, district, …) in chunks of RECORD_CHUNK rows
+    s/m-<hash>.bin    a manifest: the names of RECORD_MANIFEST record chunks
     s/p-<hash>.bin    the pages a query may name: themes, districts, years, resolutions
     s/c-<hash>.i8     IVF centroids (k-means of the directive vectors), int8 with a scale per row
-    s/v-<hash>.i8     one IVF list: its rows (int32), scales (float32) and int8 vectors
+    s/v-<hash>.i8     one IVF list: its rows (int32), scales (float32) and int8 vectors (the full
+                      page's candidates, listed in its page file)
+    s/hd-<hash>.bin   the header's IVF directory: its centroid file, lists, nprobe, rows rescored
+    s/h-<hash>.u8     the header's centroids: the vectors' mean, then per list a step and 4-bit
+                      codes of (centroid − mean) rotated (:class:`Rotation`)
+    s/hv-<hash>.u8    the header's copy of one IVF list: rows (uint32), steps (float32), 2-bit
+                      codes of each row's rotated residual from its decoded centroid, and the
+                      first HASH_BYTES of the hash of each of its rescoring files
+    s/w-<hash>.i8     RESCORE_CHUNK consecutive rows of a header list, int8 with their scales
     s/g-<hash>.bin    the global statistics of the ranking: vector mean and the leading
                       eigenvectors of their covariance (the dense z-score of any query vector
                       without every vector), the BM25 corpus size
@@ -34,24 +44,34 @@ the content's hash, so they can be cached for ever; a new build writes new names
 reader of all this is ``js/shards.js`` (the full page ranks with ``js/fusion.js``);
 :func:`ivf_search` here is its twin for scripts/measure_search_scale.py.
 
-Why √N lists of int8 rows, and what it costs: at 99,000 directives (3,300 synthetic
-resolutions) the first search by meaning downloads ~1.5 MB (315 lists, nprobe 9: 1.3 MB of
-lists, 122 KB of centroids), above the 300 KB aim, and it grows with √N. The alternatives,
-measured with scripts/ivf_layouts.py on the same blended vectors (IVF bytes of a first search,
-the largest over the queries; recall@10 on the script's queries / the 37 relevance queries):
-lists of 64 rows need 16 probes for 1.00 / 0.97 but a 609 KB centroid file (1.3 MB in all); the
-same centroids in two levels (a top file, then the 4 nearest groups) bring that to 772 KB at
-0.97 / 0.93 (834 KB at 1.00 / 0.97 with 8 groups): a query's 10 best lie in lists scattered
-over many groups; 4-bit codes (residuals from the list's centroid) halve the lists but cannot
-order rows closer than their rounding (recall@10 on the relevance queries ≤ 0.94 at any depth).
-The synthetic corpus is hard for any partition: a typed query sits far from every directive
-(cosine ~0.8), its 10 best are spread over ~2,000 candidates, and telling them apart needs int8
-precision. Product quantisation (the residual as 96 sub-vectors of 4 dimensions, 16 codewords
-each: 48 B a row, a 6 KB codebook) with int8 rescoring of the 60 best is the cheapest scan
-(~225 KB of lists and rescoring chunks at 16 probes, besides the centroids) but too coarse to
-preselect: recall@10 0.88 on the relevance queries, lower as more lists are probed. Under 300
-KB at recall ≥ 0.95 would take finer PQ (256 codewords: a 98 KB codebook) or more rows
-rescored, and centroids that are themselves compressed; that format is not built yet.
+The header's search by meaning (format 2). The full page's √N lists of int8 rows made the
+first search by meaning download ~1.5 MB at 99,000 directives (3,300 synthetic resolutions;
+315 lists, nprobe 9: 1.3 MB of lists, 122 KB of centroids), and meta.json, which named every
+record chunk, 134 KB. Now meta.json names manifests of record chunks, and the header reads its
+own copy of the same lists: the centroids as 4-bit codes of their difference from the mean and
+each row as 2-bit codes of its residual from its decoded centroid (104 B against 392 B), both in
+a rotated basis (:class:`Rotation`: signs, a permutation and Walsh–Hadamard blocks, drawn from a
+seed, so that every coordinate carries a like share and one step per row suits all of them).
+2-bit codes cannot order the 10 best of a corpus full of near-duplicates (recall@10 ≤ 0.8 on
+their own), so the best ``rescore`` rows of the scan get their int8 cosine, from files of
+RESCORE_CHUNK consecutive rows of a list (rows ordered along the list's leading direction, so a
+query's best rows in a list share files). The build calibrates nprobe and ``rescore`` together,
+as the full page's nprobe: the pair that downloads the least among those that reach
+RECALL_TARGET. Measured with scripts/measure_search_scale.py and scripts/ivf_layouts.py (the
+header's layout is its last); what was tried before (recall@10 on the script's queries / the 37
+relevance queries, IVF bytes of a first search): lists of 64 rows need 16 probes for 1.00 / 0.97
+but a 609 KB centroid file; the same centroids in two levels (a top file, then the 4 nearest
+groups) 772 KB at 0.97 / 0.93: a query's 10 best lie in lists scattered over many groups;
+4-bit codes without a rotation or rescoring reach ≤ 0.94 on the relevance queries; product
+quantisation with 16 codewords and int8 rescoring of the 60 best is too coarse to preselect
+(0.88). Balanced lists of ~100 rows cut from k-means clusters (equal parts of each cluster)
+lost recall (≤ 0.83 with 24 probes and 200 rows rescored): the cut splits near-duplicates
+apart. Measured (first search by meaning besides meta.json and the model; recall@10 of the
+script's queries, ties within TIE / the relevance queries): 207 KB at 6,000 directives (11 of 77
+lists; 0.99 / 0.99), 291 KB at 30,000 (8 of 174; 1.00 / 0.98), 660 KB at 99,000 (14 of 315:
+533 KB of lists, 67 KB of centroids; 1.00 / 0.96), against 721 KB, 951 KB and 1,468 KB in
+format 1. Left to do for the 300 KB aim at 99,000: the centroids and the lists probed still
+grow with √N (finer lists need cheaper centroids: two levels cost recall, see above).
 """
 
 from __future__ import annotations
@@ -60,7 +80,7 @@ import hashlib
 import json
 import math
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,10 +94,11 @@ from avgust.util.fs import atomic_write
 
 META_FILE = "meta.json"
 SHARD_DIR = "s"
-SHARDS_FORMAT = 1
+SHARDS_FORMAT = 2
 TERM_SHARD = 6000  # postings per term shard (≈ 10–15 KB deflated)
 LEXICON_SHARD = 4000  # forms per lemma shard
 RECORD_CHUNK = 24  # records per chunk: one screen of results touches one or two chunks
+RECORD_MANIFEST = 128  # record chunks named per manifest file (~1 KB)
 MAX_POSTINGS = 2000  # strongest documents kept per term: a frequent word stays one small file
 WEIGHT_SCALE = 1000  # BM25 weights stored as integers (three decimals)
 STATS_RANK = 24  # eigenvectors of the covariance kept for the dense z-score
@@ -88,6 +109,19 @@ RECALL_TARGET = 0.97  # nprobe is the smallest whose build-time recall reaches t
 RECALL_DEPTHS = (10, 30)  # … for the 10 and the 30 best (see build_ivf)
 CALIBRATION_SAMPLE = 200  # held-out directive vectors made query-like (calibration_queries)
 KMEANS_ITERATIONS = 25
+# the header's scan: the IVF lists again, each row as 2-bit codes of its residual from its list's
+# (4-bit) centroid in a rotated basis; the RESCORE best rows get their int8 cosine from files
+# of RESCORE_CHUNK rows (see _header_ivf)
+ROW_BITS = 2
+CENTROID_BITS = 4
+RESCORE_CHOICES = (32, 48, 64, 96, 128)  # the build keeps the one that downloads the least
+RESCORE_CHUNK = 4
+HASH_BYTES = 6  # a rescoring file's name in its list file: the first 12 hex digits, as bytes
+ROTATION_ROUNDS = 3
+ROTATION_SEED = 20240803
+# the step of the b-bit codes in units of the row's root mean square (near the best uniform
+# quantiser of a Gaussian: a rotated residual's coordinates are close to one)
+CODE_STEP = {2: 1.0, 4: 0.35}
 
 
 @dataclass(frozen=True)
@@ -208,11 +242,26 @@ def record_json(record: DirectiveRecord) -> dict[str, Any]:
 
 
 def _record_chunks(records: Sequence[DirectiveRecord], writer: _Writer) -> dict[str, Any]:
+    """The record chunks, named in manifests of RECORD_MANIFEST chunks: meta.json lists only
+    the manifests (a list of every chunk made it 134 KB at 99,000 directives)."""
     files = []
     for n, start in enumerate(range(0, len(records), RECORD_CHUNK)):
         chunk = [record_json(r) for r in records[start : start + RECORD_CHUNK]]
         files.append(writer.put(f"r{n}", ".bin", deflate(_json(chunk))))
-    return {"size": RECORD_CHUNK, "files": files}
+    manifests = [
+        writer.put("m", ".bin", deflate(_json(files[start : start + RECORD_MANIFEST])))
+        for start in range(0, len(files), RECORD_MANIFEST)
+    ]
+    return {"size": RECORD_CHUNK, "per": RECORD_MANIFEST, "manifests": manifests}
+
+
+def record_files(dest: Path, meta: Mapping[str, Any]) -> list[str]:
+    """Every record chunk's path, in order, from meta.json's manifests."""
+    return [
+        path
+        for manifest in meta["records"]["manifests"]
+        for path in json.loads(inflate((dest / manifest).read_bytes()))
+    ]
 
 
 def _vector_chunks(vectors: np.ndarray, writer: _Writer) -> dict[str, Any]:
@@ -291,6 +340,100 @@ def quantise(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def dequantise(codes: np.ndarray, scales: np.ndarray) -> np.ndarray:
     out: np.ndarray = codes.astype(np.float32) * scales[:, None]
+    return out
+
+
+_MASK = 0xFFFFFFFF
+
+
+def _imul(a: int, b: int) -> int:
+    return (a * b) & _MASK
+
+
+def mulberry32(seed: int) -> Iterator[int]:
+    """The 32-bit generator js/shards.js has too: the rotation is drawn, not stored."""
+    a = seed & _MASK
+    while True:
+        a = (a + 0x6D2B79F5) & _MASK
+        t = _imul(a ^ (a >> 15), 1 | a)
+        t = ((t + _imul(t ^ (t >> 7), 61 | t)) & _MASK) ^ t
+        yield (t ^ (t >> 14)) & _MASK
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """An orthogonal map x → H·P·S·x, ROTATION_ROUNDS times: S random signs, P a random
+    permutation, H the Walsh–Hadamard transform of each block of ``block`` coordinates. It
+    spreads a residual's energy evenly, so that a few bits per coordinate with one step per
+    row quantise it well."""
+
+    signs: tuple[np.ndarray, ...]
+    perms: tuple[np.ndarray, ...]
+    block: int
+
+    @classmethod
+    def of(cls, dim: int) -> Rotation:
+        draw = mulberry32(ROTATION_SEED)
+        signs, perms = [], []
+        for _ in range(ROTATION_ROUNDS):
+            signs.append(
+                np.array([1.0 if next(draw) & 1 else -1.0 for _ in range(dim)], np.float32)
+            )
+            perm = list(range(dim))
+            for i in range(dim - 1, 0, -1):
+                j = next(draw) % (i + 1)
+                perm[i], perm[j] = perm[j], perm[i]
+            perms.append(np.array(perm, np.int64))
+        return cls(tuple(signs), tuple(perms), dim & -dim if dim else 1)
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        """Rows of x rotated (float32)."""
+        out: np.ndarray = np.asarray(x, np.float32).reshape(-1, x.shape[-1])
+        n, b = len(out), self.block
+        for sign, perm in zip(self.signs, self.perms, strict=True):
+            blocks: np.ndarray = (out * sign)[:, perm].reshape(n, -1, b)
+            h = 1
+            while h < b:
+                pairs = blocks.reshape(n, blocks.shape[1], b // (2 * h), 2, h)
+                left, right = pairs[:, :, :, 0, :], pairs[:, :, :, 1, :]
+                blocks = np.stack((left + right, left - right), axis=3).reshape(n, -1, b)
+                h *= 2
+            out = (blocks / np.float32(math.sqrt(b))).reshape(n, -1)
+        result: np.ndarray = out.astype(np.float32).reshape(x.shape)
+        return result
+
+
+def scalar_codes(x: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """b-bit codes (0 … 2^b − 1) of the rows of x and their steps: x ≈ (code − 2^b/2 + ½)·step."""
+    half = 2 ** (bits - 1)
+    rms = np.sqrt(np.mean(np.square(x, dtype=np.float64), axis=1)) if len(x) else np.zeros(0)
+    steps = np.maximum(rms * CODE_STEP[bits], 1e-12).astype(np.float32)
+    codes = np.clip(np.floor(x / steps[:, None]), -half, half - 1) + half
+    return codes.astype(np.uint8), steps
+
+
+def scalar_values(codes: np.ndarray, steps: np.ndarray, bits: int) -> np.ndarray:
+    out: np.ndarray = (
+        (codes.astype(np.float32) - (2 ** (bits - 1) - 0.5)) * steps[:, None]
+    ).astype(np.float32)
+    return out
+
+
+def pack(codes: np.ndarray, bits: int) -> bytes:
+    """8 // bits codes a byte, the first in the lowest bits."""
+    per = 8 // bits
+    flat = codes.reshape(-1, per).astype(np.uint8)
+    packed = np.zeros(len(flat), np.uint8)
+    for i in range(per):
+        packed |= flat[:, i] << np.uint8(i * bits)
+    return packed.tobytes()
+
+
+def unpack(data: bytes, bits: int, count: int, dim: int) -> np.ndarray:
+    per = 8 // bits
+    raw = np.frombuffer(data, np.uint8, count * dim // per)
+    parts = [(raw >> np.uint8(i * bits)) & np.uint8(2**bits - 1) for i in range(per)]
+    out: np.ndarray = np.stack(parts, axis=1).reshape(count, dim)
     return out
 
 
@@ -443,7 +586,11 @@ def build_ivf(
     return centroids, assign, members, nprobe, float(recall10[nprobe - 1])
 
 
-def _ivf_files(vectors: np.ndarray, writer: _Writer, queries: np.ndarray | None) -> dict[str, Any]:
+def _ivf_files(
+    vectors: np.ndarray, writer: _Writer, queries: np.ndarray | None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """meta.json's IVF entry (the header's directory file, the full page's centroids and
+    nprobe) and the full page's int8 lists (listed in its page file)."""
     centroids, _, members, nprobe, recall = build_ivf(vectors, queries)
     cq, cs = quantise(centroids)
     centroid_file = writer.put("c", ".i8", cs.astype("<f4").tobytes() + cq.tobytes())
@@ -456,12 +603,252 @@ def _ivf_files(vectors: np.ndarray, writer: _Writer, queries: np.ndarray | None)
             + codes[rows].tobytes()
         )
         files.append({"path": writer.put("v", ".i8", data), "count": len(rows)})
-    return {
-        "centroids": centroid_file,
-        "lists": files,
-        "nprobe": nprobe,
-        "recall": round(recall, 4),
+    header = _header_ivf(vectors, centroids, members, writer, queries)
+    meta = {"centroids": centroid_file, "nprobe": nprobe, "recall": round(recall, 4), **header}
+    return meta, files
+
+
+@dataclass(frozen=True)
+class HeaderIVF:
+    """The header's IVF as its files hold it, decoded: for :func:`header_search`."""
+
+    rotation: Rotation
+    mean: np.ndarray  # the centroids are coded as differences from it
+    centroids: np.ndarray  # decoded, rotated, less the mean (lists × dim)
+    rows: tuple[np.ndarray, ...]  # per list, in file order
+    residuals: tuple[np.ndarray, ...]  # per list: the rows' decoded rotated residuals
+    fine: tuple[np.ndarray, ...]  # per list: the rows' int8 vectors, dequantised
+    nprobe: int
+    rescore: int
+
+
+def header_search(
+    ivf: HeaderIVF,
+    query: np.ndarray,
+    k: int,
+    nprobe: int | None = None,
+    rescore: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The header's search by meaning (js/shards.js ``dense``): the k best rows and scores of
+    the nprobe lists nearest to the query by their 4-bit centroids, each row scored by its
+    2-bit code, the ``rescore`` best of those by their int8 vectors."""
+    probe = ivf.nprobe if nprobe is None else nprobe
+    scan = _scan(ivf, query, probe)
+    return _pick(scan, probe, ivf.rescore if rescore is None else rescore, k)
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """One query's scores in the lists nearest to it (nearest first): per list its rows, their
+    2-bit scores and their int8 cosines."""
+
+    rows: tuple[np.ndarray, ...]
+    coarse: tuple[np.ndarray, ...]
+    fine: tuple[np.ndarray, ...]
+
+
+def _scan(ivf: HeaderIVF, query: np.ndarray, probe: int) -> _Scan:
+    q = np.asarray(query, np.float32)
+    turned = ivf.rotation.apply(q[None])[0]
+    near = float(ivf.mean @ q) + ivf.centroids @ turned
+    order = np.argsort(-near, kind="stable")[:probe]
+    return _Scan(
+        rows=tuple(ivf.rows[c] for c in order),
+        coarse=tuple(near[c] + ivf.residuals[c] @ turned for c in order),
+        fine=tuple(ivf.fine[c] @ q for c in order),
+    )
+
+
+def _pick(scan: _Scan, probe: int, rescore: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    if not probe or not scan.rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    rows = np.concatenate(scan.rows[:probe])
+    scores = np.concatenate(scan.coarse[:probe]).astype(np.float32)
+    best = np.lexsort((rows, -scores))[:rescore]
+    scores[best] = np.concatenate(scan.fine[:probe])[best]
+    top = np.lexsort((rows, -scores))[:k]
+    return rows[top], scores[top]
+
+
+def _along_spread(vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """A list's rows ordered along its vectors' leading principal direction: rows near each
+    other share a rescoring file, and a query's best rows in a list tend to be neighbours."""
+    if len(rows) <= RESCORE_CHUNK:
+        return rows
+    centred = vectors[rows] - vectors[rows].mean(axis=0)
+    direction = np.linalg.svd(centred, full_matrices=False)[2][0]
+    ordered: np.ndarray = rows[np.argsort(centred @ direction, kind="stable")]
+    return ordered
+
+
+def _encode_header(
+    vectors: np.ndarray, centroids: np.ndarray, members: Sequence[np.ndarray]
+) -> tuple[HeaderIVF, tuple[np.ndarray, np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
+    """(decoded IVF with nprobe 0, the centroids' codes and steps, per list its codes and steps)."""
+    rotation = Rotation.of(vectors.shape[1])
+    mean = vectors.mean(axis=0).astype(np.float32)
+    c_codes, c_steps = scalar_codes(rotation.apply(centroids - mean), CENTROID_BITS)
+    c_rotated = scalar_values(c_codes, c_steps, CENTROID_BITS)
+    turned = rotation.apply(vectors) - rotation.apply(mean[None])[0]
+    fine = dequantise(*quantise(vectors))
+    members = [_along_spread(vectors, rows) for rows in members]
+    rows_codes, residuals = [], []
+    for c, rows in enumerate(members):
+        codes, steps = scalar_codes(turned[rows] - c_rotated[c], ROW_BITS)
+        rows_codes.append((codes, steps))
+        residuals.append(scalar_values(codes, steps, ROW_BITS))
+    ivf = HeaderIVF(
+        rotation=rotation,
+        mean=mean,
+        centroids=c_rotated,
+        rows=tuple(members),
+        residuals=tuple(residuals),
+        fine=tuple(fine[rows] for rows in members),
+        nprobe=0,
+        rescore=RESCORE_CHOICES[-1],
+    )
+    return ivf, (c_codes, c_steps), rows_codes
+
+
+def _header_depth(
+    vectors: np.ndarray, ivf: HeaderIVF, queries: np.ndarray | None
+) -> tuple[int, int]:
+    """(nprobe, rescore): for each number of rows rescored in RESCORE_CHOICES, the fewest
+    lists whose header search reaches RECALL_TARGET at depth 10 (ties within TIE count) in
+    each group of :func:`calibration_queries`; of these pairs the one that downloads the least.
+
+    Lists are tried one by one: with a fixed number of rows rescored, recall falls again once
+    so many rows are scanned that their 2-bit scores crowd the best out of the rescoring. If
+    no pair reaches the target, the one with the best recall. The header shows the first
+    screen of results; the 30 best of the full page come from its own int8 lists.
+    """
+    groups = calibration_queries(vectors, queries)
+    every = len(ivf.rows)
+    scans = [[(q, _scan(ivf, q, every)) for q in group] for group in groups]
+    depth = RECALL_DEPTHS[0]
+    tenth = {
+        id(scan): np.sort(vectors @ q)[::-1][min(depth, len(vectors)) - 1]
+        for group in scans
+        for q, scan in group
     }
+
+    def recall(probe: int, rescore: int) -> float:
+        least = 1.0
+        for group in scans:
+            found = 0.0
+            for q, scan in group:
+                rows, _ = _pick(scan, probe, rescore, depth)
+                found += float(np.mean(vectors[rows] @ q >= tenth[id(scan)] - TIE))
+            least = min(least, found / max(len(group), 1))
+        return least
+
+    dim = vectors.shape[1]
+    list_bytes = len(vectors) / max(every, 1) * (8 + dim * ROW_BITS / 8)
+    limit = every if every <= 64 else max(64, every // 4)
+    chosen: tuple[bool, float, float, int, int] | None = None  # reached, recall, −cost, …
+    for rescore in RESCORE_CHOICES:
+        for probe in range(1, limit + 1):
+            got = recall(probe, rescore)
+            cost = probe * list_bytes + rescore * RESCORE_CHUNK * (4 + dim)
+            reached = got >= RECALL_TARGET - 1e-9
+            key = (reached, 1.0 if reached else got, -cost, probe, rescore)
+            if chosen is None or key[:3] > chosen[:3]:
+                chosen = key
+            if reached:
+                break
+    assert chosen is not None
+    return chosen[3], chosen[4]
+
+
+def _header_ivf(
+    vectors: np.ndarray,
+    centroids: np.ndarray,
+    members: Sequence[np.ndarray],
+    writer: _Writer,
+    queries: np.ndarray | None,
+) -> dict[str, Any]:
+    """The header's IVF files: the same lists as the full page's, each row as a 2-bit code of
+    its residual from its list's 4-bit centroid in a rotated basis (104 B and 6 B of the
+    name of its rescoring file, against 392 B as int8), and the int8 rows again in files of
+    RESCORE_CHUNK rows, list by list, for the RESCORE best of a scan.
+
+    ``s/h-*.u8``: the mean (float32 × dim), the centroids' steps (float32 × lists), their
+    4-bit codes; ``s/hv-*.u8`` per list: rows (uint32), steps (float32), 2-bit codes, then
+    the first HASH_BYTES of the hash of each of its ``s/w-*.i8`` files (scales, int8 codes).
+    A ``s/hd-*.bin`` directory names the lists; meta.json names only that file.
+    """
+    ivf, (c_codes, c_steps), rows_codes = _encode_header(vectors, centroids, members)
+    nprobe, rescore = _header_depth(vectors, ivf, queries)
+    int8, scales = quantise(vectors)
+    lists = []
+    for rows, (codes, steps) in zip(ivf.rows, rows_codes, strict=True):
+        names = b""
+        for start in range(0, len(rows), RESCORE_CHUNK):
+            part = rows[start : start + RESCORE_CHUNK]
+            path = writer.put(
+                "w", ".i8", scales[part].astype("<f4").tobytes() + int8[part].tobytes()
+            )
+            names += bytes.fromhex(path.rsplit("-", 1)[1].split(".")[0][: 2 * HASH_BYTES])
+        data = rows.astype("<u4").tobytes() + steps.astype("<f4").tobytes()
+        lists.append(writer.put("hv", ".u8", data + pack(codes, ROW_BITS) + names))
+    centroid_file = writer.put(
+        "h",
+        ".u8",
+        ivf.mean.astype("<f4").tobytes()
+        + c_steps.astype("<f4").tobytes()
+        + pack(c_codes, CENTROID_BITS),
+    )
+    directory = {
+        "centroids": centroid_file,
+        "lists": lists,
+        "counts": [len(rows) for rows in members],
+        "nprobe": nprobe,
+        "rescore": rescore,
+        "chunk": RESCORE_CHUNK,
+        "bits": [ROW_BITS, CENTROID_BITS],
+        "seed": ROTATION_SEED,
+        "rounds": ROTATION_ROUNDS,
+    }
+    return {"header": writer.put("hd", ".bin", deflate(_json(directory)))}
+
+
+def read_header_ivf(dest: Path, meta: Mapping[str, Any]) -> HeaderIVF:
+    """The header's IVF as js/shards.js reads it: for measurements and tests."""
+    dim = int(meta["dim"])
+    directory = json.loads(inflate((dest / meta["ivf"]["header"]).read_bytes()))
+    counts = directory["counts"]
+    raw = (dest / directory["centroids"]).read_bytes()
+    k = len(counts)
+    mean = np.frombuffer(raw[: 4 * dim], "<f4").astype(np.float32)
+    steps = np.frombuffer(raw[4 * dim : 4 * dim + 4 * k], "<f4")
+    centroids = scalar_values(
+        unpack(raw[4 * dim + 4 * k :], CENTROID_BITS, k, dim), steps, CENTROID_BITS
+    )
+    rows, residuals, fine = [], [], []
+    for path, count in zip(directory["lists"], counts, strict=True):
+        data = (dest / path).read_bytes()
+        rows.append(np.frombuffer(data[: 4 * count], "<u4").astype(np.int64))
+        row_steps = np.frombuffer(data[4 * count : 8 * count], "<f4")
+        body = data[8 * count :]
+        residuals.append(scalar_values(unpack(body, ROW_BITS, count, dim), row_steps, ROW_BITS))
+        names = body[count * dim * ROW_BITS // 8 :]
+        parts = []
+        for i in range(0, len(names), HASH_BYTES):
+            chunk = (dest / f"{SHARD_DIR}/w-{names[i : i + HASH_BYTES].hex()}.i8").read_bytes()
+            m = len(chunk) // (4 + dim)
+            scales = np.frombuffer(chunk[: 4 * m], "<f4")
+            parts.append(dequantise(np.frombuffer(chunk[4 * m :], np.int8).reshape(m, dim), scales))
+        fine.append(np.concatenate(parts) if parts else np.zeros((0, dim), np.float32))
+    return HeaderIVF(
+        rotation=Rotation.of(dim),
+        mean=mean,
+        centroids=centroids,
+        rows=tuple(rows),
+        residuals=tuple(residuals),
+        fine=tuple(fine),
+        nprobe=int(directory["nprobe"]),
+        rescore=int(directory["rescore"]),
+    )
 
 
 def _stats(vectors: np.ndarray) -> dict[str, Any]:
@@ -533,7 +920,7 @@ def export_shards(
     if vectors is not None and len(records):
         v = np.asarray(vectors, dtype=np.float32)
         meta["dim"] = int(v.shape[1])
-        meta["ivf"] = _ivf_files(v, writer, queries)
+        meta["ivf"], full["ivf_lists"] = _ivf_files(v, writer, queries)
         meta["stats"] = writer.put("g", ".bin", deflate(_json(_stats(v))))
         full["vectors"] = _vector_chunks(v, writer)
         full["covariance"] = _covariance(v, writer)
@@ -544,16 +931,17 @@ def export_shards(
 
 
 def read_ivf(dest: Path, meta: Mapping[str, Any]) -> tuple[np.ndarray, list[tuple[Any, Any]]]:
-    """The centroids and lists as the page reads them (dequantised): for measurements."""
+    """The full page's centroids and int8 lists (dequantised), as fusion.js reads them."""
     dim = int(meta["dim"])
     ivf = meta["ivf"]
+    page = json.loads(inflate((dest / meta["page"]).read_bytes()))
     raw = (dest / ivf["centroids"]).read_bytes()
     k = len(raw) // (4 + dim)
     scales = np.frombuffer(raw[: 4 * k], dtype="<f4")
     codes = np.frombuffer(raw[4 * k :], dtype=np.int8).reshape(k, dim)
     centroids = dequantise(codes, scales)
     lists = []
-    for entry in ivf["lists"]:
+    for entry in page["ivf_lists"]:
         data = (dest / entry["path"]).read_bytes()
         c = int(entry["count"])
         rows = np.frombuffer(data[: 4 * c], dtype="<i4").astype(np.int64)
@@ -566,15 +954,20 @@ def read_ivf(dest: Path, meta: Mapping[str, Any]) -> tuple[np.ndarray, list[tupl
 __all__ = [
     "META_FILE",
     "SHARD_DIR",
+    "HeaderIVF",
     "Page",
+    "Rotation",
     "build_ivf",
     "calibration_queries",
     "deflate",
     "dequantise",
     "export_shards",
+    "header_search",
     "inflate",
     "ivf_search",
     "postings",
     "quantise",
+    "read_header_ivf",
     "read_ivf",
+    "record_files",
 ]

@@ -23,17 +23,23 @@ import pytest
 from avgust.browser.export import nav_pages, ungrouped
 from avgust.browser.shards import (
     META_FILE,
+    ROTATION_ROUNDS,
+    ROTATION_SEED,
     TIE,
     Page,
+    Rotation,
     _recall_curve,
     build_ivf,
     calibration_queries,
     dequantise,
     export_shards,
+    header_search,
     inflate,
     ivf_search,
     quantise,
+    read_header_ivf,
     read_ivf,
+    record_files,
 )
 from avgust.index.bm25 import LexicalIndex
 from avgust.index.records import DirectiveRecord
@@ -163,14 +169,15 @@ def test_the_record_chunks_hold_every_record_in_order(
     shards: Path, fixture: dict[str, Any]
 ) -> None:
     meta = json.loads((shards / META_FILE).read_text(encoding="utf-8"))
-    rows = [
-        r for f in meta["records"]["files"] for r in json.loads(inflate((shards / f).read_bytes()))
-    ]
+    files = record_files(shards, meta)
+    rows = [r for f in files for r in json.loads(inflate((shards / f).read_bytes()))]
     assert [r["id"] for r in rows] == [r["id"] for r in fixture["python"]["records"]]
     assert all(
         len(json.loads(inflate((shards / f).read_bytes()))) <= meta["records"]["size"]
-        for f in meta["records"]["files"]
+        for f in files
     )
+    per = meta["records"]["per"]  # meta.json names the manifests, not every chunk
+    assert len(meta["records"]["manifests"]) == -(-len(files) // per)
 
 
 def test_bm25_from_the_term_shards_scores_as_the_lexical_index(
@@ -207,12 +214,43 @@ def test_the_python_twin_of_the_ivf_search_agrees_with_shards_js(
     shards: Path, node: dict[str, Any]
 ) -> None:
     meta = json.loads((shards / META_FILE).read_text(encoding="utf-8"))
-    centroids, lists = read_ivf(shards, meta)
+    ivf = read_header_ivf(shards, meta)
     for case, out in zip(node["cases"], node["out"], strict=True):
-        rows, _ = ivf_search(
-            centroids, lists, np.asarray(case["vector"], np.float32), 10, meta["ivf"]["nprobe"]
-        )
+        rows, _ = header_search(ivf, np.asarray(case["vector"], np.float32), 10)
         assert len(set(rows.tolist()) & set(out["dense"])) >= 9
+
+
+def test_the_full_page_s_int8_lists_hold_every_row_once(shards: Path, vectors: np.ndarray) -> None:
+    meta = json.loads((shards / META_FILE).read_text(encoding="utf-8"))
+    centroids, lists = read_ivf(shards, meta)
+    assert len(centroids) == len(lists)
+    assert sorted(np.concatenate([rows for rows, _ in lists]).tolist()) == list(range(len(vectors)))
+    for rows, approx in lists:
+        assert np.abs(approx - vectors[rows]).max() < 2e-3
+
+
+def test_the_rotation_is_orthogonal_and_the_same_in_shards_js(tmp_path: Path) -> None:
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    x = np.random.default_rng(5).normal(size=(3, 384)).astype(np.float32)
+    turned = Rotation.of(384).apply(x)
+    assert np.allclose(turned @ turned.T, x @ x.T, atol=1e-3)
+    script = tmp_path / "rotate.mjs"
+    script.write_text(
+        f'const {{ rotation, rotate }} = await import("{SHARDS_JS}");\n'
+        f"const x = {json.dumps(x.tolist())};\n"
+        "const turn = rotation(384, Number(process.argv[2]), Number(process.argv[3]));\n"
+        "process.stdout.write(JSON.stringify(x.map((v) => Array.from(rotate(v, turn)))));\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        ["node", str(script), str(ROTATION_SEED), str(ROTATION_ROUNDS)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert np.abs(np.array(json.loads(done.stdout)) - turned).max() < 1e-5
 
 
 def test_the_sharded_hybrid_ranking_returns_the_exhaustive_top_10(

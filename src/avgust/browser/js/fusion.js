@@ -100,7 +100,7 @@ export class ShardedRanker {
       c,
       Shards.dot(centroids.codes, centroids.scales, c, dim, vector),
     ]);
-    const chosen = best(near, nprobe).map(([c]) => ivf.lists[c]);
+    const chosen = best(near, nprobe).map(([c]) => this.page.ivf_lists[c]);
     await Promise.all(
       chosen.map(async (entry) => {
         const bytes = await this.shards.file(entry.path);
@@ -257,8 +257,8 @@ export class ShardedRanker {
       await this.chunks(this.page.vectors.files.map((_, c) => c));
       return;
     }
-    const { nprobe, lists } = this.meta.ivf;
-    await this.probe(vector, domain ? Math.min(lists.length, 2 * nprobe) : nprobe);
+    const { nprobe } = this.meta.ivf;
+    await this.probe(vector, domain ? Math.min(this.page.ivf_lists.length, 2 * nprobe) : nprobe);
     if (domain) {
       const chunks = new Set(domain.map((r) => Math.floor(r / size)));
       if (chunks.size <= NARROW_CHUNKS) await this.chunks([...chunks]);

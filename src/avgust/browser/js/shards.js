@@ -47,6 +47,85 @@ export function editDistance(a, b, max) {
 
 const LETTERS = /^\p{L}+$/u;
 
+const HASH_BYTES = 6; // a rescoring file's name in its list file (avgust.browser.shards)
+
+/** The 32-bit generator of avgust.browser.shards.mulberry32. */
+function mulberry32(seed) {
+  let a = seed | 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+/** avgust.browser.shards.Rotation: per round the signs, the permutation, the block. */
+export function rotation(dim, seed, rounds) {
+  const draw = mulberry32(seed);
+  const out = [];
+  for (let n = 0; n < rounds; n++) {
+    const signs = Float64Array.from({ length: dim }, () => (draw() & 1 ? 1 : -1));
+    const perm = Array.from({ length: dim }, (_, i) => i);
+    for (let i = dim - 1; i > 0; i--) {
+      const j = draw() % (i + 1);
+      [perm[i], perm[j]] = [perm[j], perm[i]];
+    }
+    out.push({ signs, perm });
+  }
+  return { rounds: out, block: dim & -dim || 1 };
+}
+
+/** The vector rotated: signs, permutation, Walsh–Hadamard of each block, per round. */
+export function rotate(vector, { rounds, block }) {
+  let x = Float64Array.from(vector);
+  const scale = 1 / Math.sqrt(block);
+  for (const { signs, perm } of rounds) {
+    const y = Float64Array.from(perm, (p) => x[p] * signs[p]);
+    for (let start = 0; start < y.length; start += block) {
+      for (let h = 1; h < block; h *= 2) {
+        for (let i = start; i < start + block; i += 2 * h) {
+          for (let t = i; t < i + h; t++) {
+            const [a, b] = [y[t], y[t + h]];
+            y[t] = a + b;
+            y[t + h] = a - b;
+          }
+        }
+      }
+    }
+    for (let j = 0; j < y.length; j++) y[j] *= scale;
+    x = y;
+  }
+  return x;
+}
+
+/**
+ * The dot products of `count` rows of b-bit codes (8 / b a byte, the first in the lowest
+ * bits; value (code − 2^b/2 + ½)·step) with a rotated vector, through a table per byte.
+ */
+export function codeScores(packed, steps, count, dim, bits, turned) {
+  const per = 8 / bits;
+  const bytes = dim / per;
+  const mask = (1 << bits) - 1;
+  const offset = (1 << (bits - 1)) - 0.5;
+  const table = new Float64Array(bytes * 256);
+  for (let b = 0; b < bytes; b++) {
+    for (let v = 0; v < 256; v++) {
+      let sum = 0;
+      for (let i = 0; i < per; i++) sum += (((v >> (i * bits)) & mask) - offset) * turned[b * per + i];
+      table[b * 256 + v] = sum;
+    }
+  }
+  const out = new Array(count);
+  for (let r = 0; r < count; r++) {
+    let sum = 0;
+    const at = r * bytes;
+    for (let b = 0; b < bytes; b++) sum += table[b * 256 + packed[at + b]];
+    out[r] = sum * steps[r];
+  }
+  return out;
+}
+
 export class Shards {
   /** meta: meta.json; load(path) → Promise<Uint8Array>, the raw bytes of a file of the site. */
   constructor(meta, load) {
@@ -56,7 +135,7 @@ export class Shards {
     this.bm25 = meta.bm25;
   }
 
-  /** A file's content, fetched once: JSON for .bin (inflated), bytes for .i8. */
+  /** A file's content, fetched once: JSON for .bin (inflated), bytes for .i8 and .u8. */
   file(path) {
     if (!this.files.has(path)) {
       const loading = this.load(path).then(async (bytes) =>
@@ -180,15 +259,22 @@ export class Shards {
 
   /** The records of some rows: Map row → record. */
   async records(rows) {
-    const { size, files } = this.meta.records;
+    const { size } = this.meta.records;
     const chunks = [...new Set(rows.map((r) => Math.floor(r / size)))];
-    const loaded = await Promise.all(chunks.map((c) => this.file(files[c])));
+    const loaded = await Promise.all(chunks.map((c) => this.recordChunk(c)));
     const out = new Map();
     for (const row of rows) {
       const chunk = loaded[chunks.indexOf(Math.floor(row / size))];
       out.set(row, chunk[row % size]);
     }
     return out;
+  }
+
+  /** Record chunk c, its name read from the manifest that lists it. */
+  async recordChunk(c) {
+    const { per, manifests } = this.meta.records;
+    const names = await this.file(manifests[Math.floor(c / per)]);
+    return this.file(names[c % per]);
   }
 
   pages() {
@@ -213,25 +299,73 @@ export class Shards {
     return sum * scales[i];
   }
 
-  /** The nprobe IVF lists nearest to the query vector: Map row → cosine (int8 vectors). */
-  async dense(vector, nprobe = this.meta.ivf.nprobe) {
+  /** The header's IVF directory, its decoded centroid file and the rotation, once. */
+  headerIvf() {
+    if (!this.header) {
+      this.header = this.file(this.meta.ivf.header).then(async (dir) => {
+        const dim = this.meta.dim;
+        const raw = await this.file(dir.centroids);
+        const k = dir.counts.length;
+        const buffer = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength);
+        return {
+          dir,
+          mean: new Float32Array(buffer, 0, dim),
+          steps: new Float32Array(buffer, 4 * dim, k),
+          codes: new Uint8Array(buffer, 4 * dim + 4 * k, (k * dim * dir.bits[1]) / 8),
+          rotation: rotation(dim, dir.seed, dir.rounds),
+        };
+      });
+      this.header.catch(() => delete this.header);
+    }
+    return this.header;
+  }
+
+  /**
+   * The header's search by meaning: the nprobe lists nearest to the query vector by their
+   * 4-bit centroids, every row scored by its 2-bit code, the `rescore` best of them by their
+   * int8 vector (files of `chunk` rows). Map row → cosine (avgust.browser.shards.header_search).
+   */
+  async dense(vector, nprobe = null) {
     const dim = this.meta.dim;
-    const ivf = this.meta.ivf;
-    const raw = await this.file(ivf.centroids);
-    const k = raw.byteLength / (4 + dim);
-    const centroids = Shards.int8(raw, k, dim, false);
-    const near = Array.from({ length: k }, (_, c) => [
-      c,
-      Shards.dot(centroids.codes, centroids.scales, c, dim, vector),
-    ]);
+    const { dir, mean, steps, codes, rotation: turn } = await this.headerIvf();
+    const [rowBits, centroidBits] = dir.bits;
+    const turned = rotate(vector, turn);
+    let base = 0;
+    for (let j = 0; j < dim; j++) base += mean[j] * vector[j];
+    const near = codeScores(codes, steps, dir.counts.length, dim, centroidBits, turned).map((s, c) => [c, base + s]);
     near.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-    const chosen = near.slice(0, nprobe).map(([c]) => ivf.lists[c]);
-    const lists = await Promise.all(chosen.map((entry) => this.file(entry.path)));
-    const out = new Map();
-    lists.forEach((bytes, i) => {
-      const { rows, scales, codes } = Shards.int8(bytes, chosen[i].count, dim, true);
-      for (let r = 0; r < rows.length; r++) out.set(rows[r], Shards.dot(codes, scales, r, dim, vector));
+    const chosen = near.slice(0, nprobe ?? dir.nprobe);
+    const files = await Promise.all(chosen.map(([c]) => this.file(dir.lists[c])));
+    const scored = []; // [row, coarse score, list position, row in list]
+    const lists = files.map((bytes, i) => {
+      const [c, centroid] = chosen[i];
+      const count = dir.counts[c];
+      const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      const rows = new Uint32Array(buffer, 0, count);
+      const rowSteps = new Float32Array(buffer, 4 * count, count);
+      const body = new Uint8Array(buffer, 8 * count);
+      const scores = codeScores(body, rowSteps, count, dim, rowBits, turned);
+      for (let r = 0; r < count; r++) scored.push([rows[r], centroid + scores[r], i, r]);
+      return body.subarray((count * dim * rowBits) / 8);
     });
+    scored.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    const out = new Map(scored.map(([row, s]) => [row, s]));
+    const best = scored.slice(0, dir.rescore);
+    const chunks = new Map(); // path → [rows of the chunk to rescore: [row, position in chunk]]
+    for (const [row, , i, r] of best) {
+      const at = Math.floor(r / dir.chunk) * HASH_BYTES;
+      const hex = [...lists[i].subarray(at, at + HASH_BYTES)].map((b) => b.toString(16).padStart(2, "0")).join("");
+      const path = `s/w-${hex}.i8`;
+      if (!chunks.has(path)) chunks.set(path, []);
+      chunks.get(path).push([row, r % dir.chunk]);
+    }
+    await Promise.all(
+      [...chunks].map(async ([path, members]) => {
+        const bytes = await this.file(path);
+        const { scales, codes: int8 } = Shards.int8(bytes, bytes.byteLength / (4 + dim), dim, false);
+        for (const [row, r] of members) out.set(row, Shards.dot(int8, scales, r, dim, vector));
+      }),
+    );
     return out;
   }
 
