@@ -1,6 +1,7 @@
 # avgust: two commands on a fresh machine with Python 3.11.
 #   make site   builds the site into build/site (read → parse → themes → index → pages → mkdocs)
 #   make test   runs ruff, mypy, import-linter, the Node test of rank.js and the whole test suite
+#               (pytest-xdist: one worker per core, each test file on one worker)
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -26,7 +27,7 @@ test: $(STAMP) system browser
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	node --test tests/js/
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 install: $(STAMP)
 

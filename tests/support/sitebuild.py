@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from avgust.browser.export import ASSETS, export_search_assets
 from avgust.config import Config, load_config
@@ -73,7 +74,11 @@ def real_site(factory: pytest.TempPathFactory) -> BuiltSite:
             cache_dir=ROOT / ".cache",  # content-keyed caches: the model and vectors once
             quiet=True,
         )
-        report = run_build(config)
+        # pytest-xdist workers each build their own real site; the project's cache takes one
+        # build at a time (avgust.pipeline.build_lock refuses a second), so they take turns
+        config.cache_dir.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(config.cache_dir / "tests-real-site.lock")):
+            report = run_build(config)
         assert not report.failed, [str(p) for p in report.problems]
         similar = {k: list(v) for k, v in load_index(config).similar.items()}
         _BUILT["real"] = BuiltSite(config, config.site_dir, tuple(report.resolutions), similar)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -44,8 +45,8 @@ CARRIED = (*KEPT, "p-1", "p-3-2c", "p-3-5")  # the 2020 directives that go on in
 
 
 @pytest.fixture(scope="module")
-def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
-    return replace(load_config(ROOT), cache_dir=ROOT / ".cache", quiet=True)
+def config(embedding_cache: Path) -> Config:
+    return replace(load_config(ROOT), cache_dir=embedding_cache, quiet=True)
 
 
 @pytest.fixture(scope="module")
