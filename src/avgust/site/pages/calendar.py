@@ -217,9 +217,9 @@ def _all_feed(c: Corpus, events: dict[str, bytes]) -> tuple[bytes, int]:
     """The all-districts feed and how many events it leaves out: every event, or past
     ALL_FEED_BYTES those of the latest deadlines that fit, newest first."""
     name = "Сроки поручений: все районы"
-    whole = _calendar(name, list(events.values()))
-    if len(whole) <= ALL_FEED_BYTES:
-        return whole, 0
+    # the feed is its head plus its events' bytes: measured without joining ~70 MB of them
+    if len(_calendar(name, [])) + sum(map(len, events.values())) <= ALL_FEED_BYTES:
+        return _calendar(name, list(events.values())), 0
     dated = sorted(
         (i for i in c.items if i.id in events),
         key=lambda i: (i.directive.deadline.end or "", i.id),
