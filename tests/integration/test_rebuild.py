@@ -11,6 +11,7 @@ so that one more resolution leaves the navigation as it was.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 import yaml
 
 from avgust.config import Config, load_config
+from avgust.errors import AvgustError
 from avgust.parse.batch import check_sources, parse_all
 from avgust.parse.cache import ParseCache
 from avgust.pipeline import BuildReport, run_build
@@ -111,14 +113,67 @@ def test_a_rebuild_renders_only_the_pages_the_new_resolution_touches(
     # exactly the pages whose Markdown the new resolution changed (or made) are rendered
     manifest = json.loads((config.site_dir / MANIFEST).read_text(encoding="utf-8"))
     changed = {
-        dest
-        for src, (_, dest) in manifest["pages"].items()
+        src: page["dest"]
+        for src, page in manifest["pages"].items()
         if MARKDOWN_BEFORE.get(src) != (config.docs_dir / src).read_bytes()
     }
-    assert rendered == changed
+    assert rendered == set(changed.values())
     assert not rendered & reused
-    assert rendered | reused == {dest for _, dest in manifest["pages"].values()}
+    assert rendered | reused == {page["dest"] for page in manifest["pages"].values()}
     assert set(first.site.rendered) < rendered | reused
+    # and only their Markdown was converted: the others' anchors and links came from the manifest
+    assert set(again.site.converted) == set(changed)
+    assert len(first.site.converted) == len(first.site.rendered)
+
+
+def test_an_unchanged_page_still_fails_on_an_anchor_it_links_to_that_has_gone(
+    rebuilt: tuple[Config, BuildReport, BuildReport], tmp_path: Path
+) -> None:
+    copy = _copied(rebuilt[0], tmp_path / "p")
+    assert render_site(copy).converted == ()
+    page = copy.docs_dir / "resheniya/2018-sosnovskij-rajon-03.md"
+    text = page.read_text(encoding="utf-8")
+    assert 'id="p-2-1"' in text
+    page.write_text(text.replace("p-2-1", "p-2-1-renamed"), encoding="utf-8")
+    before = _site_files(copy.site_dir)
+    with pytest.raises(AvgustError) as failed:
+        render_site(copy)
+    # the pages that link to the anchor are unchanged, and their links are checked all the same
+    linking = set(re.findall(r"Doc file '([^']+)'", failed.value.message))
+    assert "does not contain an anchor '#p-2-1'" in failed.value.message
+    assert linking - {"resheniya/2018-sosnovskij-rajon-03.md"}
+    assert _site_files(copy.site_dir) == before
+
+
+def test_a_page_skipped_unconverted_whose_key_then_changes_is_converted_after_all(
+    rebuilt: tuple[Config, BuildReport, BuildReport], tmp_path: Path
+) -> None:
+    copy = _copied(rebuilt[0], tmp_path / "p")
+    nav = copy.docs_dir / ".nav.yml"
+    # a title in the navigation: every page's Markdown is as it was, every page's key is not
+    nav.write_text(
+        nav.read_text(encoding="utf-8").replace("Кадры и целевое обучение:", "Кадры:"),
+        encoding="utf-8",
+    )
+    renamed = render_site(copy)
+    assert renamed.reused == () and len(renamed.converted) == len(renamed.rendered)
+    clean = _copied(copy, tmp_path / "clean")
+    shutil.rmtree(clean.site_dir)
+    render_site(clean, reuse=False)
+    ours, theirs = _site_files(copy.site_dir), _site_files(clean.site_dir)
+    assert [name for name in ours if ours[name] != theirs.get(name)] == []
+    assert sorted(ours) == sorted(theirs)
+
+
+def test_an_unchanged_page_still_fails_on_a_file_it_links_to_that_has_gone(
+    rebuilt: tuple[Config, BuildReport, BuildReport], tmp_path: Path
+) -> None:
+    copy = _copied(rebuilt[0], tmp_path / "p")
+    (copy.docs_dir / "sources/2018-sosnovskij-rajon-03.txt").unlink()
+    with pytest.raises(AvgustError) as failed:
+        render_site(copy)
+    assert "resheniya/2018-sosnovskij-rajon-03.md" in failed.value.message
+    assert "sources/2018-sosnovskij-rajon-03.txt" in failed.value.message
 
 
 def test_the_rebuilt_site_is_byte_identical_to_a_clean_build(
@@ -143,7 +198,7 @@ def test_a_site_wide_change_renders_every_page(
     project = copy.root
     mkdocs_yml = project / "mkdocs.yml"
     unchanged = render_site(copy)
-    assert unchanged.rendered == () and unchanged.reused
+    assert unchanged.rendered == () and unchanged.converted == () and unchanged.reused
     mkdocs_yml.write_text(
         mkdocs_yml.read_text(encoding="utf-8").replace(
             "site_name: Августовские конференции", "site_name: Конференции"
@@ -152,6 +207,7 @@ def test_a_site_wide_change_renders_every_page(
     )
     renamed = render_site(copy)
     assert renamed.reused == () and len(renamed.rendered) == len(unchanged.reused)
+    assert len(renamed.converted) == len(renamed.rendered)
 
     themes = yaml.safe_load((project / "themes.yml").read_text(encoding="utf-8"))
     themes["themes"][0]["name"] = "Переименованная тема"

@@ -76,6 +76,7 @@ class SiteBuild:
     path: Path
     rendered: tuple[str, ...]  # HTML files of the pages, relative to the site
     reused: tuple[str, ...]
+    converted: tuple[str, ...] = ()  # the pages (src_uri) whose Markdown MkDocs converted
 
 
 def build_site(config: Config) -> Path:
@@ -135,7 +136,7 @@ def render_site(config: Config, *, reuse: bool = True) -> SiteBuild:
     finally:
         logger.removeHandler(warnings)
     replace_dir(tmp, target)
-    return SiteBuild(target, tuple(pages.rendered), tuple(pages.reused))
+    return SiteBuild(target, tuple(pages.rendered), tuple(pages.reused), tuple(pages.converted))
 
 
 __all__ = ["SiteBuild", "build_site", "check_mkdocs_file", "render_site"]

@@ -14,8 +14,16 @@ has a key, the hash of its Markdown, its title, its footer neighbours and the si
 inputs (mkdocs.yml, the navigation with its titles, the theme's files, the site URL, the
 avgust code that post-processes pages); the previous site's manifest
 (:data:`MANIFEST`) says each page's key, and a page whose key is unchanged gets its
-previous HTML back instead of the theme's template. Every page is still read and its
-Markdown converted, so links and anchors are validated against the whole site.
+previous HTML back instead of the theme's template.
+
+Its Markdown is not even converted when that cannot matter (:meth:`Reuse.skip`): a page
+whose Markdown, front matter and the site-wide inputs of the conversion (mkdocs.yml, the
+versions, the avgust code) are those of the previous build is converted from an empty
+string, and the manifest gives back what MkDocs would have learned from converting it:
+its title, its anchors, its links into other pages' anchors and the site files it links
+to. So links are still validated against the whole site: an anchor or a page that an
+unchanged page links to and that has gone fails the build as it would have. A page
+skipped so whose full key then differs (a neighbour's title changed) is converted after all.
 """
 
 from __future__ import annotations
@@ -23,10 +31,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any, NamedTuple
+from urllib.parse import unquote, urlsplit
 
 import jinja2
 import pathspec
@@ -34,7 +44,7 @@ import yaml
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure import StructureItem
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
@@ -51,7 +61,7 @@ log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 SITEMAP_FILES = ("sitemap.xml", "sitemap.xml.gz")
 MANIFEST = ".avgust-pages.json"
 """In the built site: the format, the key of every page and the page's HTML file."""
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 _REUSED_TEMPLATE = "avgust-reused.html"  # renders nothing: on_post_page puts the old HTML back
 
 
@@ -80,6 +90,55 @@ def compact_html(html: str) -> str:
     return "".join(out)
 
 
+class _Converted(NamedTuple):
+    """What converting a page's Markdown told MkDocs besides its HTML."""
+
+    title: str | None
+    anchors: tuple[str, ...]
+    anchor_links: dict[str, dict[str, str]]
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """What the manifest says of one page: enough to reuse it without converting it."""
+
+    key: str  # page_key: equal means the HTML is the previous build's
+    dest: str  # the HTML file, site-relative
+    source: str = ""  # source_key: equal means the conversion would give the same
+    title: str | None = None  # the title taken from the page's first heading
+    anchors: tuple[str, ...] = ()
+    anchor_links: dict[str, dict[str, str]] = field(default_factory=dict)  # src_uri → anchors
+    targets: tuple[str, ...] = ()  # the site files the page links to (dest_uri)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "dest": self.dest,
+            "source": self.source,
+            "title": self.title,
+            "anchors": list(self.anchors),
+            "anchor_links": self.anchor_links,
+            "targets": list(self.targets),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PageRecord:
+        title = data.get("title")
+        return cls(
+            key=str(data["key"]),
+            dest=str(data["dest"]),
+            source=str(data.get("source") or ""),
+            title=None if title is None else str(title),
+            anchors=tuple(str(a) for a in data.get("anchors") or ()),
+            anchor_links={
+                str(src): {str(a): str(url) for a, url in anchors.items()}
+                for src, anchors in (data.get("anchor_links") or {}).items()
+            },
+            targets=tuple(str(t) for t in data.get("targets") or ()),
+        )
+
+
 @dataclass
 class Reuse:
     """The previous site to take unchanged pages from, and what this build did with it."""
@@ -87,37 +146,56 @@ class Reuse:
     previous: Path | None = None
     rendered: list[str] = field(default_factory=list)  # pages' HTML files, site-relative
     reused: list[str] = field(default_factory=list)
-    # src_uri → (page key, HTML file): this build's and the previous site's
-    keys: dict[str, tuple[str, str]] = field(default_factory=dict)
-    _old: dict[str, tuple[str, str]] = field(default_factory=dict)
+    converted: list[str] = field(default_factory=list)  # src_uri of pages whose Markdown was
+    skipped: dict[str, str] = field(default_factory=dict)  # src_uri → the Markdown not converted
+    records: dict[str, PageRecord] = field(default_factory=dict)  # this build's, by src_uri
+    _old: dict[str, PageRecord] = field(default_factory=dict)
     _site_key: str = ""
+    _source_key: str = ""
 
     def load(self) -> None:
         """The previous site's manifest; a missing or broken one means nothing is reused."""
         self._old = {}
+        self.rendered, self.reused, self.converted = [], [], []
+        self.skipped, self.records = {}, {}
         if self.previous is None:
             return
         try:
             data = json.loads((self.previous / MANIFEST).read_text(encoding="utf-8"))
             if data.get("format") == MANIFEST_FORMAT:
                 self._old = {
-                    str(src): (str(key), str(dest)) for src, (key, dest) in data["pages"].items()
+                    str(src): PageRecord.from_json(entry) for src, entry in data["pages"].items()
                 }
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            self._old = {}
             log.info("no usable manifest of the previous site: every page is rendered")
+
+    def skip(self, page: Page, markdown: str) -> PageRecord | None:
+        """The previous record of ``page`` when converting its Markdown would change nothing."""
+        old = self._old.get(page.file.src_uri)
+        if self.previous is None or old is None or not old.source:
+            return None
+        if old.source != source_key(self._source_key, page, markdown):
+            return None
+        if not (self.previous / old.dest).is_file():
+            return None
+        return old
 
     def previous_html(self, page: Page) -> str | None:
         """The previous HTML of ``page`` when its key is unchanged (and the file is there)."""
         old = self._old.get(page.file.src_uri)
-        key = self.keys.get(page.file.src_uri)
-        if self.previous is None or old is None or old != key:
+        new = self.records.get(page.file.src_uri)
+        if self.previous is None or old is None or new is None:
+            return None
+        if (old.key, old.dest) != (new.key, new.dest):
             return None
         try:
             return (self.previous / page.file.dest_uri).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return None
 
-    def manifest(self, pages: dict[str, tuple[str, str]]) -> str:
+    def manifest(self) -> str:
+        pages = {src: record.as_json() for src, record in self.records.items()}
         return json.dumps(
             {"format": MANIFEST_FORMAT, "site": self._site_key, "pages": pages},
             ensure_ascii=False,
@@ -126,15 +204,64 @@ class Reuse:
         )
 
 
-def site_key(config: MkDocsConfig, nav: Navigation) -> str:
-    """The hash of what every page depends on besides its own Markdown."""
-    digest = hashlib.sha256()
+class _Digest:
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
 
-    def add(*parts: object) -> None:
+    def add(self, *parts: object) -> None:
         for part in parts:
             data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
-            digest.update(len(data).to_bytes(8, "big") + data)
+            self._hash.update(len(data).to_bytes(8, "big") + data)
 
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+def conversion_key(config: MkDocsConfig) -> str:
+    """The hash of the site-wide inputs of a page's Markdown conversion."""
+    digest = _Digest()
+    if config.config_file_path:
+        digest.add(Path(config.config_file_path).read_bytes())
+    digest.add(config.site_url, config.use_directory_urls)
+    from importlib.metadata import version
+
+    digest.add(version("mkdocs"), version("markdown"), version("pymdown-extensions"), __version__)
+    folder = Path(__file__).parents[1]
+    for path in tree_files(folder, (".py",)):
+        digest.add(path.relative_to(folder).as_posix(), path.read_bytes())
+    return digest.hexdigest()
+
+
+def source_key(site: str, page: Page, markdown: str) -> str:
+    digest = _Digest()
+    meta = json.dumps(page.meta, ensure_ascii=False, sort_keys=True, default=str)
+    digest.add(site, page.file.src_uri, page.file.dest_uri, page.file.url, meta, markdown)
+    return digest.hexdigest()
+
+
+_LINK = re.compile(r"""\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def link_targets(page: Page, html: str, known: set[str]) -> tuple[str, ...]:
+    """The site files (``dest_uri``, from ``known``) that the HTML of ``page`` links to."""
+    base = posixpath.dirname(page.file.dest_uri)
+    found: set[str] = set()
+    for match in _LINK.finditer(html):
+        parts = urlsplit(match.group(1) or match.group(2) or "")
+        if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+            continue
+        path = posixpath.normpath(posixpath.join(base, unquote(parts.path)))
+        for candidate in (path, posixpath.join(path, "index.html")):
+            if candidate in known:
+                found.add(candidate)
+                break
+    return tuple(sorted(found))
+
+
+def site_key(config: MkDocsConfig, nav: Navigation) -> str:
+    """The hash of what every page depends on besides its own Markdown."""
+    digest = _Digest()
+    add = digest.add
     if config.config_file_path:
         add(Path(config.config_file_path).read_bytes())
     add(config.site_url, config.site_name, config.use_directory_urls, config.extra_css)
@@ -198,9 +325,71 @@ class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
                 config.site_url = url
         return config
 
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        reuse = self.reuse
+        if reuse is not None:
+            reuse.load()
+            reuse._source_key = conversion_key(config)
+            self._known = {file.dest_uri for file in files}
+            self._info: dict[str, _Converted] = {}
+            self._sources: dict[str, str] = {}
+        return files
+
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
         self._nav = nav
         return nav
+
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        reuse = self.reuse
+        if reuse is None:
+            return markdown
+        src = page.file.src_uri
+        self._sources[src] = source_key(reuse._source_key, page, markdown)
+        if reuse.skip(page, markdown) is not None:
+            reuse.skipped[src] = markdown
+            return ""  # converting it would give what the manifest says: see on_page_content
+        reuse.converted.append(src)
+        return markdown
+
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        reuse = self.reuse
+        if reuse is None:
+            return html
+        src = page.file.src_uri
+        if src in reuse.skipped:
+            old = reuse._old[src]
+            page.markdown = reuse.skipped[src]
+            page._title_from_render = old.title
+            page.present_anchor_ids = set(old.anchors)
+            links: dict[File, dict[str, str]] = {}
+            for target_src, anchors in old.anchor_links.items():
+                target = files.get_file_from_path(target_src)
+                if target is None:
+                    log.warning(
+                        f"Doc file '{src}' contains a link to '{next(iter(anchors.values()))}',"
+                        " but the target is not found among documentation files."
+                    )
+                    continue
+                links[target] = dict(anchors)
+            page.links_to_anchors = links
+            for gone in sorted(set(old.targets) - self._known):
+                log.warning(f"Doc file '{src}' links to '{gone}', which is not in the site.")
+            self._info[src] = _Converted(old.title, old.anchors, old.anchor_links, old.targets)
+            return html
+        self._info[src] = _Converted(
+            page._title_from_render,
+            tuple(sorted(page.present_anchor_ids or ())),
+            {
+                target.src_uri: dict(anchors)
+                for target, anchors in (page.links_to_anchors or {}).items()
+            },
+            link_targets(page, html, self._known),
+        )
+        return html
 
     def on_env(
         self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files
@@ -208,22 +397,39 @@ class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         reuse = self.reuse
         if reuse is None:
             return env
-        # every page has been read and converted by now: titles are known
+        # every page has been read by now: titles are known
         reuse._site_key = site_key(config, self._nav)
-        reuse.rendered, reuse.reused, reuse.keys = [], [], {}
-        reuse.load()
         for file in files.documentation_pages():
             page = file.page
             if page is None:
                 continue
-            reuse.keys[file.src_uri] = (page_key(reuse._site_key, page), file.dest_uri)
+            src = file.src_uri
+            reuse.records[src] = self._record(reuse._site_key, page)
             if reuse.previous_html(page) is not None:
                 page.meta["template"] = _REUSED_TEMPLATE
+            elif src in reuse.skipped:  # its key changed all the same: convert it after all
+                del reuse.skipped[src]
+                reuse.converted.append(src)
+                page.render(config, files)
+                assert page.content is not None
+                page.content = self.on_page_content(
+                    page.content, page=page, config=config, files=files
+                )
+                reuse.records[src] = self._record(reuse._site_key, page)
         assert env.loader is not None
         env.loader = jinja2.ChoiceLoader(
             [jinja2.DictLoader({_REUSED_TEMPLATE: "reused"}), env.loader]
         )
         return env
+
+    def _record(self, site: str, page: Page) -> PageRecord:
+        info = self._info.get(page.file.src_uri) or _Converted(None, (), {}, ())
+        return PageRecord(
+            page_key(site, page),
+            page.file.dest_uri,
+            self._sources.get(page.file.src_uri, ""),
+            *info,
+        )
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
         reuse = self.reuse
@@ -265,7 +471,7 @@ class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.reuse is not None:
-            manifest = self.reuse.manifest(self.reuse.keys)
+            manifest = self.reuse.manifest()
             (Path(config.site_dir) / MANIFEST).write_text(manifest, encoding="utf-8")
         # Without a site URL MkDocs writes a sitemap without a single <url>: no sitemap then.
         if config.site_url:
