@@ -256,6 +256,7 @@ def _run(config: Config, site: bool, embedder: Embedder | None) -> BuildReport:
                 config.themes_file,
                 embed_passages if config.model == DEFAULT_MODEL else None,
                 embed_query if config.model == DEFAULT_MODEL else None,
+                cache_dir=config.cache_dir,
             )
             tagged = sum(bool(d.themes) for r in resolutions for d in r.directives)
             result.append(f"{len(themes)} themes, {tagged}/{count} directives tagged")

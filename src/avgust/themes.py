@@ -12,11 +12,15 @@ The rule matcher's twin in the browser is ``themeStrength`` in ``avgust/browser/
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +29,7 @@ import yaml
 from avgust.errors import AvgustError
 from avgust.records import Directive, Resolution, Theme
 from avgust.ru.terms import lemmas, normalise
+from avgust.util.fs import atomic_write, files_digest, tree_files
 
 EmbedPassages = Callable[[list[str]], npt.NDArray[np.float32]]
 EmbedQuery = Callable[[str], npt.NDArray[np.float32]]
@@ -153,6 +158,60 @@ def match_rules(text: str, themes: Sequence[Theme]) -> list[tuple[str, int]]:
     return _ranked({t.slug: _strength(t, lems) for t in themes}, themes)
 
 
+class RuleCache:
+    """The lemma rules' verdict on each directive, remembered between builds.
+
+    Matching every rule against every directive is most of the themes stage, and a rebuild
+    after one new resolution would do it again for all. A verdict depends only on the
+    directive's text, context and addressees, the themes' slugs and rules in their order and
+    the matching code (this module, avgust.ru, pymorphy3's dictionaries): the file
+    ``<cache_dir>/theme-rules.json`` holds the verdicts of one such version, keyed by the hash
+    of the directive's three inputs. An unreadable file, or one of another version, is
+    started anew; only this build's directives are kept.
+    """
+
+    def __init__(self, cache_dir: Path, themes: Sequence[Theme]) -> None:
+        self.path = cache_dir / "theme-rules.json"
+        self.version = _rules_version(themes)
+        self.misses = 0
+        self._old: dict[str, list[list[Any]]] = {}
+        self._seen: dict[str, list[list[Any]]] = {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("version") == self.version:
+                self._old = dict(data["verdicts"])
+        except (OSError, ValueError, TypeError, KeyError):
+            pass
+
+    def __call__(self, directive: Directive, themes: Sequence[Theme]) -> list[tuple[str, int]]:
+        inputs = json.dumps(
+            [directive.text, directive.context, list(directive.addressees)], ensure_ascii=False
+        )
+        key = hashlib.sha256(inputs.encode("utf-8", "surrogatepass")).hexdigest()
+        verdict = self._seen.get(key) or self._old.get(key)
+        if verdict is None:
+            self.misses += 1
+            verdict = [[slug, strength] for slug, strength in _directive_rules(directive, themes)]
+        self._seen[key] = verdict
+        return [(str(slug), int(strength)) for slug, strength in verdict]
+
+    def save(self) -> None:
+        """Keep this build's verdicts (a failed write is only a lost cache)."""
+        try:
+            data = {"version": self.version, "verdicts": self._seen}
+            atomic_write(self.path, json.dumps(data, ensure_ascii=False))
+        except OSError:
+            pass
+
+
+def _rules_version(themes: Sequence[Theme]) -> str:
+    package = Path(__file__).parent
+    code = [Path(__file__), *tree_files(package / "ru", (".py",))]
+    rules = json.dumps([[t.slug, list(t.rules)] for t in themes], ensure_ascii=False)
+    seed = f"{rules}\0{version('pymorphy3')}\0{version('pymorphy3-dicts-ru')}"
+    return files_digest(package, code, seed=seed)
+
+
 def _directive_rules(directive: Directive, themes: Sequence[Theme]) -> list[tuple[str, int]]:
     text = _Lemmas(lemmas(directive.text))
     around = [_Lemmas(lemmas(x)) for x in (directive.context or "", *directive.addressees) if x]
@@ -217,18 +276,21 @@ def assign_themes(
     embed_query: EmbedQuery | None = None,
     threshold: float = EMBED_THRESHOLD,
     max_themes: int = MAX_THEMES,
+    rules: RuleCache | None = None,
 ) -> list[tuple[str, ...]]:
     """The theme slugs of each directive (0 to ``max_themes``), strongest first.
 
     Lemma rules decide; a directive no rule matches is compared with the theme
     descriptions when ``embed_passages`` is given (directives are embedded as
     passages, themes with ``embed_query`` if given, else as passages too) and gets
-    the most similar theme if its cosine reaches ``threshold``.
+    the most similar theme if its cosine reaches ``threshold``. ``rules`` remembers the
+    lemma rules' verdicts between builds.
     """
     assigned: list[tuple[str, ...]] = []
     unmatched: list[int] = []
+    match = rules or _directive_rules
     for index, directive in enumerate(directives):
-        ranked = _directive_rules(directive, themes)
+        ranked = match(directive, themes)
         assigned.append(tuple(slug for slug, _ in ranked[:max_themes]))
         if not ranked:
             unmatched.append(index)
@@ -252,8 +314,11 @@ def tag_themes(
     taxonomy: Path,
     embed_passages: Callable[[Sequence[str]], np.ndarray] | None = None,
     embed_query: Callable[[str], np.ndarray] | None = None,
+    cache_dir: Path | None = None,
 ) -> tuple[tuple[Theme, ...], list[Resolution]]:
     """The taxonomy (themes.yml) and the resolutions with 0–3 themes on every directive.
+
+    ``cache_dir`` keeps the lemma rules' verdicts between builds (:class:`RuleCache`).
 
     The embedding fallback (``embed_passages`` and ``embed_query``) has its threshold tuned
     for the bundled e5, whose cosines crowd into 0.80–0.92: pass them for that model only;
@@ -261,7 +326,10 @@ def tag_themes(
     """
     themes = load_themes(taxonomy)
     directives = [d for r in resolutions for d in r.directives]
-    assigned = iter(assign_themes(directives, themes, embed_passages, embed_query))
+    rules = RuleCache(cache_dir, themes) if cache_dir is not None else None
+    assigned = iter(assign_themes(directives, themes, embed_passages, embed_query, rules=rules))
+    if rules is not None:
+        rules.save()
     tagged = [
         dataclasses.replace(
             resolution,

