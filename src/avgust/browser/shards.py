@@ -664,10 +664,24 @@ def _pick(scan: _Scan, probe: int, rescore: int, k: int) -> tuple[np.ndarray, np
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
     rows = np.concatenate(scan.rows[:probe])
     scores = np.concatenate(scan.coarse[:probe]).astype(np.float32)
-    best = np.lexsort((rows, -scores))[:rescore]
+    best = _best(rows, scores, rescore)
     scores[best] = np.concatenate(scan.fine[:probe])[best]
-    top = np.lexsort((rows, -scores))[:k]
+    top = _best(rows, scores, k)
     return rows[top], scores[top]
+
+
+def _best(rows: np.ndarray, scores: np.ndarray, m: int) -> np.ndarray:
+    """The positions of the ``m`` best scores, best first, a tie to the lower row (as the JS
+    sorts them): only the scores at least the m-th best are sorted (the calibration picks
+    ~100,000 times)."""
+    n = len(scores)
+    if m <= 0:
+        return np.zeros(0, np.int64)
+    if m >= n:
+        return np.lexsort((rows, -scores))
+    kth = np.partition(scores, n - m)[n - m]
+    candidates = np.flatnonzero(scores >= kth)
+    return candidates[np.lexsort((rows[candidates], -scores[candidates]))][:m]
 
 
 def _along_spread(vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
