@@ -48,13 +48,14 @@ from avgust.site.pages.compare import continuity
 from avgust.site.write import write_pages
 from avgust.themes import tag_themes
 from avgust.util.fs import (
-    atomic_write,
     display_path,
     files_digest,
     os_error_message,
+    read_versioned,
     staged_dir,
     sweep_leftovers,
     tree_files,
+    write_versioned,
 )
 
 
@@ -130,14 +131,8 @@ class CheckedPages:
     def __init__(self, cache_dir: Path) -> None:
         self.path = cache_dir / "page-checks.json"
         self.code = _site_code_version()
-        self.verdicts: dict[str, list[list[Any]]] = {}
+        self.verdicts: dict[str, list[list[Any]]] = read_versioned(self.path, self.code)
         self.seen: dict[str, list[list[Any]]] = {}
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(data, dict) and data.get("code") == self.code:
-                self.verdicts = dict(data["verdicts"])
-        except (OSError, ValueError, TypeError, KeyError):
-            pass
 
     def __call__(self, resolution: Resolution) -> list[Problem]:
         record = json.dumps(to_dict(resolution), ensure_ascii=False, sort_keys=True)
@@ -151,11 +146,7 @@ class CheckedPages:
 
     def save(self) -> None:
         """Keep the verdicts of this build's resolutions (a failed write is only a lost cache)."""
-        try:
-            data = {"code": self.code, "verdicts": self.seen}
-            atomic_write(self.path, json.dumps(data, ensure_ascii=False))
-        except OSError:
-            pass
+        write_versioned(self.path, self.code, self.seen)
 
 
 @functools.cache

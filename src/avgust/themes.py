@@ -29,7 +29,7 @@ import yaml
 from avgust.errors import AvgustError
 from avgust.records import Directive, Resolution, Theme
 from avgust.ru.terms import lemmas, normalise
-from avgust.util.fs import atomic_write, files_digest, tree_files
+from avgust.util.fs import files_digest, read_versioned, tree_files, write_versioned
 
 EmbedPassages = Callable[[list[str]], npt.NDArray[np.float32]]
 EmbedQuery = Callable[[str], npt.NDArray[np.float32]]
@@ -174,14 +174,8 @@ class RuleCache:
         self.path = cache_dir / "theme-rules.json"
         self.version = _rules_version(themes)
         self.misses = 0
-        self._old: dict[str, list[list[Any]]] = {}
+        self._old: dict[str, list[list[Any]]] = read_versioned(self.path, self.version)
         self._seen: dict[str, list[list[Any]]] = {}
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(data, dict) and data.get("version") == self.version:
-                self._old = dict(data["verdicts"])
-        except (OSError, ValueError, TypeError, KeyError):
-            pass
 
     def __call__(self, directive: Directive, themes: Sequence[Theme]) -> list[tuple[str, int]]:
         inputs = json.dumps(
@@ -197,11 +191,7 @@ class RuleCache:
 
     def save(self) -> None:
         """Keep this build's verdicts (a failed write is only a lost cache)."""
-        try:
-            data = {"version": self.version, "verdicts": self._seen}
-            atomic_write(self.path, json.dumps(data, ensure_ascii=False))
-        except OSError:
-            pass
+        write_versioned(self.path, self.version, self._seen)
 
 
 def _rules_version(themes: Sequence[Theme]) -> str:

@@ -96,7 +96,7 @@ def test_a_rebuild_parses_only_the_new_source(
     assert "35 unchanged, 1 parsed" in again.stages[0].result
     # the page writer's verdict on each resolution is kept too: [] for every one here
     checks = json.loads((config.cache_dir / "page-checks.json").read_text(encoding="utf-8"))
-    assert list(checks["verdicts"].values()) == [[]] * (5 * COPIES + 1)
+    assert list(checks["entries"].values()) == [[]] * (5 * COPIES + 1)
 
 
 def test_a_rebuild_renders_only_the_pages_the_new_resolution_touches(

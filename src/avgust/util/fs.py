@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 # what mkstemp/mkdtemp add to a name: 8 characters of [a-z0-9_]
 _RANDOM = r"[a-z0-9_]{8}"
@@ -58,6 +60,24 @@ def files_digest(root: Path, paths: Iterable[Path], seed: str = "") -> str:
     for path in paths:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def read_versioned(path: Path, version: str) -> dict[str, Any]:
+    """The entries :func:`write_versioned` kept in ``path`` for ``version``; {} when the file
+    is missing, unreadable or of another version (a cache is then started anew)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and data.get("version") == version:
+            return dict(data["entries"])
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    return {}
+
+
+def write_versioned(path: Path, version: str, entries: Mapping[str, Any]) -> None:
+    """Keep a cache's ``entries`` for ``version``, atomically; a failed write only loses them."""
+    with suppress(OSError):
+        atomic_write(path, json.dumps({"version": version, "entries": entries}, ensure_ascii=False))
 
 
 def atomic_write(path: Path, data: bytes | str, *, durable: bool = False) -> Path:
