@@ -24,7 +24,7 @@ from avgust.parse.batch import check_sources, parse_all
 from avgust.parse.cache import ParseCache
 from avgust.pipeline import BuildReport, run_build
 from avgust.read.sources import discover_sources
-from avgust.site.mkdocs import render_site
+from avgust.site.mkdocs import CONVERSIONS, render_site
 from avgust.site.plugin import MANIFEST
 from tests.support.fake_embedder import HashEmbedder
 from tests.support.hostile import make_project
@@ -113,13 +113,13 @@ def test_a_rebuild_renders_only_the_pages_the_new_resolution_touches(
     # exactly the pages whose Markdown the new resolution changed (or made) are rendered
     manifest = json.loads((config.site_dir / MANIFEST).read_text(encoding="utf-8"))
     changed = {
-        src: page["dest"]
-        for src, page in manifest["pages"].items()
+        src: dest
+        for src, (_, dest) in manifest["pages"].items()
         if MARKDOWN_BEFORE.get(src) != (config.docs_dir / src).read_bytes()
     }
     assert rendered == set(changed.values())
     assert not rendered & reused
-    assert rendered | reused == {page["dest"] for page in manifest["pages"].values()}
+    assert rendered | reused == {dest for _, dest in manifest["pages"].values()}
     assert set(first.site.rendered) < rendered | reused
     # and only their Markdown was converted: the others' anchors and links came from the manifest
     assert set(again.site.converted) == set(changed)
@@ -217,6 +217,22 @@ def test_a_site_wide_change_renders_every_page(
     report = _build(copy)
     assert report.parsed_again == 0
     assert report.site is not None and report.site.reused == ()
+
+
+def test_without_the_conversion_records_every_page_is_converted_and_its_html_reused(
+    rebuilt: tuple[Config, BuildReport, BuildReport], tmp_path: Path
+) -> None:
+    copy = _copied(rebuilt[0], tmp_path / "p")
+    before = _site_files(copy.site_dir)
+    records = copy.cache_dir / CONVERSIONS
+    assert (
+        records.stat().st_size > (copy.site_dir / MANIFEST).stat().st_size
+    )  # kept out of the site
+    records.unlink()
+    built = render_site(copy)
+    assert built.rendered == () and len(built.converted) == len(built.reused)
+    assert _site_files(copy.site_dir) == before
+    assert render_site(copy).converted == ()  # and they are there again
 
 
 def test_a_broken_manifest_renders_every_page_and_the_site_stays_whole(

@@ -26,6 +26,9 @@ from avgust.errors import AvgustError, ConfigError
 from avgust.site.csp import protect_site
 from avgust.util.fs import make_readable, replace_dir
 
+CONVERSIONS = "site-pages.json"
+"""In the cache folder: what converting each page of the site in place told MkDocs."""
+
 
 def check_mkdocs_file(path: Path) -> None:
     """Refuse a mkdocs.yml that says one key twice in one mapping.
@@ -119,7 +122,7 @@ def render_site(config: Config, *, reuse: bool = True) -> SiteBuild:
             strict=True,
         )
         plugin = mkdocs_config.plugins.get("avgust")
-        pages = Reuse(target if reuse and target.is_dir() else None)
+        pages = Reuse(target if reuse and target.is_dir() else None, config.cache_dir / CONVERSIONS)
         if isinstance(plugin, AvgustPlugin):
             plugin.reuse = pages
         build(mkdocs_config)

@@ -54,14 +54,15 @@ from avgust.config import load_config
 from avgust.errors import AvgustError
 from avgust.site.social import add_social_meta, name_dialogs, social_meta
 from avgust.urls import NAV_FILE
-from avgust.util.fs import tree_files
+from avgust.util.fs import read_versioned, tree_files, write_versioned
 from avgust.version import __version__
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 SITEMAP_FILES = ("sitemap.xml", "sitemap.xml.gz")
 MANIFEST = ".avgust-pages.json"
-"""In the built site: the format, the key of every page and the page's HTML file."""
-MANIFEST_FORMAT = 2
+"""In the built site: the format, the key of every page and the page's HTML file. What
+converting each page told MkDocs is kept beside the project's caches (:attr:`Reuse.conversions`)."""
+MANIFEST_FORMAT = 1
 _REUSED_TEMPLATE = "avgust-reused.html"  # renders nothing: on_post_page puts the old HTML back
 
 
@@ -144,6 +145,7 @@ class Reuse:
     """The previous site to take unchanged pages from, and what this build did with it."""
 
     previous: Path | None = None
+    conversions: Path | None = None  # where the pages' conversion records are kept
     rendered: list[str] = field(default_factory=list)  # pages' HTML files, site-relative
     reused: list[str] = field(default_factory=list)
     converted: list[str] = field(default_factory=list)  # src_uri of pages whose Markdown was
@@ -154,18 +156,29 @@ class Reuse:
     _source_key: str = ""
 
     def load(self) -> None:
-        """The previous site's manifest; a missing or broken one means nothing is reused."""
+        """The previous site's manifest and the conversion records kept for it (in
+        ``conversions``); a missing or broken manifest means nothing is reused, missing
+        records only that every page's Markdown is converted."""
         self._old = {}
         self.rendered, self.reused, self.converted = [], [], []
         self.skipped, self.records = {}, {}
         if self.previous is None:
             return
         try:
-            data = json.loads((self.previous / MANIFEST).read_text(encoding="utf-8"))
-            if data.get("format") == MANIFEST_FORMAT:
-                self._old = {
-                    str(src): PageRecord.from_json(entry) for src, entry in data["pages"].items()
-                }
+            text = (self.previous / MANIFEST).read_text(encoding="utf-8")
+            data = json.loads(text)
+            if data.get("format") != MANIFEST_FORMAT:
+                return
+            pages = {str(src): (str(key), str(dest)) for src, (key, dest) in data["pages"].items()}
+            kept = read_versioned(self.conversions, _text_hash(text)) if self.conversions else {}
+            for src, (key, dest) in pages.items():
+                record = PageRecord(key, dest)
+                entry = kept.get(src)
+                if isinstance(entry, dict):
+                    converted = PageRecord.from_json(entry)
+                    if (converted.key, converted.dest) == (key, dest):
+                        record = converted
+                self._old[src] = record
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             self._old = {}
             log.info("no usable manifest of the previous site: every page is rendered")
@@ -195,13 +208,27 @@ class Reuse:
             return None
 
     def manifest(self) -> str:
-        pages = {src: record.as_json() for src, record in self.records.items()}
+        """The site's manifest: each page's key and HTML file."""
+        pages = {src: [record.key, record.dest] for src, record in self.records.items()}
         return json.dumps(
             {"format": MANIFEST_FORMAT, "site": self._site_key, "pages": pages},
             ensure_ascii=False,
             sort_keys=True,
             indent=0,
         )
+
+    def save_conversions(self, manifest: str) -> None:
+        """Keep this build's conversion records for the site whose manifest is ``manifest``.
+
+        They are kept out of the site (tens of MB at 100,000 directives: every link into an
+        anchor), under the hash of its manifest, so records never meet another site."""
+        if self.conversions is not None:
+            entries = {src: record.as_json() for src, record in self.records.items()}
+            write_versioned(self.conversions, _text_hash(manifest), entries)
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class _Digest:
@@ -473,6 +500,7 @@ class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         if self.reuse is not None:
             manifest = self.reuse.manifest()
             (Path(config.site_dir) / MANIFEST).write_text(manifest, encoding="utf-8")
+            self.reuse.save_conversions(manifest)
         # Without a site URL MkDocs writes a sitemap without a single <url>: no sitemap then.
         if config.site_url:
             return
