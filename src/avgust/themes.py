@@ -182,16 +182,30 @@ class RuleCache:
             [directive.text, directive.context, list(directive.addressees)], ensure_ascii=False
         )
         key = hashlib.sha256(inputs.encode("utf-8", "surrogatepass")).hexdigest()
-        verdict = self._seen.get(key) or self._old.get(key)
+        verdict = self._seen.get(key)  # [] (no rule matched) is a verdict too
+        if verdict is None:
+            verdict = _verdict(self._old.get(key))
         if verdict is None:
             self.misses += 1
             verdict = [[slug, strength] for slug, strength in _directive_rules(directive, themes)]
         self._seen[key] = verdict
-        return [(str(slug), int(strength)) for slug, strength in verdict]
+        return [(slug, strength) for slug, strength in verdict]
 
     def save(self) -> None:
         """Keep this build's verdicts (a failed write is only a lost cache)."""
         write_versioned(self.path, self.version, self._seen)
+
+
+def _verdict(entry: Any) -> list[list[Any]] | None:
+    """A kept verdict as [[slug, strength], …]; None for anything else (matched again)."""
+    if not isinstance(entry, list):
+        return None
+    pairs = [pair for pair in entry if isinstance(pair, list) and len(pair) == 2]
+    if len(pairs) != len(entry):
+        return None
+    if not all(isinstance(s, str) and type(n) is int for s, n in pairs):
+        return None
+    return pairs
 
 
 def _rules_version(themes: Sequence[Theme]) -> str:

