@@ -183,12 +183,11 @@ class Reuse:
             self._old = {}
             log.info("no usable manifest of the previous site: every page is rendered")
 
-    def skip(self, page: Page, markdown: str) -> PageRecord | None:
-        """The previous record of ``page`` when converting its Markdown would change nothing."""
+    def skip(self, page: Page, source: str) -> PageRecord | None:
+        """The previous record of ``page`` when converting its Markdown, whose
+        :func:`source_key` is ``source``, would change nothing."""
         old = self._old.get(page.file.src_uri)
-        if self.previous is None or old is None or not old.source:
-            return None
-        if old.source != source_key(self._source_key, page, markdown):
+        if self.previous is None or old is None or not old.source or old.source != source:
             return None
         if not (self.previous / old.dest).is_file():
             return None
@@ -373,8 +372,8 @@ class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         if reuse is None:
             return markdown
         src = page.file.src_uri
-        self._sources[src] = source_key(reuse._source_key, page, markdown)
-        if reuse.skip(page, markdown) is not None:
+        source = self._sources[src] = source_key(reuse._source_key, page, markdown)
+        if reuse.skip(page, source) is not None:
             reuse.skipped[src] = markdown
             return ""  # converting it would give what the manifest says: see on_page_content
         reuse.converted.append(src)
