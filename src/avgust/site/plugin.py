@@ -153,7 +153,7 @@ class Reuse:
     records: dict[str, PageRecord] = field(default_factory=dict)  # this build's, by src_uri
     _old: dict[str, PageRecord] = field(default_factory=dict)
     _site_key: str = ""
-    _source_key: str = ""
+    _conversion_key: str = ""
 
     def load(self) -> None:
         """The previous site's manifest and the conversion records kept for it (in
@@ -284,13 +284,12 @@ def link_targets(page: Page, html: str, known: set[str]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def site_key(config: MkDocsConfig, nav: Navigation) -> str:
-    """The hash of what every page depends on besides its own Markdown."""
+def site_key(config: MkDocsConfig, nav: Navigation, conversion: str) -> str:
+    """The hash of what every page depends on besides its own Markdown: the site-wide inputs
+    of its conversion (``conversion``, :func:`conversion_key`) and of its template."""
     digest = _Digest()
     add = digest.add
-    if config.config_file_path:
-        add(Path(config.config_file_path).read_bytes())
-    add(config.site_url, config.site_name, config.use_directory_urls, config.extra_css)
+    add(conversion, config.site_name, config.extra_css)
     add([str(script) for script in config.extra_javascript])
 
     def walk(items: list[StructureItem], depth: int) -> None:
@@ -302,12 +301,12 @@ def site_key(config: MkDocsConfig, nav: Navigation) -> str:
     walk(nav.items, 0)
     from importlib.metadata import version
 
-    add(version("mkdocs"), version("mkdocs-material"), __version__)
+    add(version("mkdocs-material"))
     # the templates and partials of every theme folder (mkdocs-material's, a custom_dir;
-    # its icons are the package's, whose version is in the key) and the avgust code that
-    # writes or post-processes pages
+    # its icons are the package's, whose version is in the key) and the avgust scripts and
+    # styles that pages carry (its Python is in the conversion's key)
     sources: list[tuple[Path, tuple[str, ...]]] = [(Path(d), (".html",)) for d in config.theme.dirs]
-    sources.append((Path(__file__).parents[1], (".py", ".js", ".css")))
+    sources.append((Path(__file__).parents[1], (".js", ".css")))
     for folder, suffixes in sources:
         for path in tree_files(folder, suffixes):
             add(path.relative_to(folder).as_posix(), path.read_bytes())
@@ -355,7 +354,7 @@ class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         reuse = self.reuse
         if reuse is not None:
             reuse.load()
-            reuse._source_key = conversion_key(config)
+            reuse._conversion_key = conversion_key(config)
             self._known = {file.dest_uri for file in files}
             self._info: dict[str, _Converted] = {}
             self._sources: dict[str, str] = {}
@@ -372,7 +371,7 @@ class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         if reuse is None:
             return markdown
         src = page.file.src_uri
-        source = self._sources[src] = source_key(reuse._source_key, page, markdown)
+        source = self._sources[src] = source_key(reuse._conversion_key, page, markdown)
         if reuse.skip(page, source) is not None:
             reuse.skipped[src] = markdown
             return ""  # converting it would give what the manifest says: see on_page_content
@@ -424,7 +423,7 @@ class AvgustPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         if reuse is None:
             return env
         # every page has been read by now: titles are known
-        reuse._site_key = site_key(config, self._nav)
+        reuse._site_key = site_key(config, self._nav, reuse._conversion_key)
         for file in files.documentation_pages():
             page = file.page
             if page is None:
