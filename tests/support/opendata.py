@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 from pathlib import Path
@@ -17,13 +18,15 @@ def catalog(root: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def read_json(root: Path, rel: str) -> Any:
+    """A file of the open data's JSON as a program reads it: a gzip member (``.json.gz``)."""
+    assert rel.endswith(".json.gz"), rel
+    return json.loads(gzip.decompress((root / rel).read_bytes()).decode("utf-8"))
+
+
 def json_records(root: Path) -> list[dict[str, Any]]:
     """Every directive of the open data's JSON files, in catalogue order."""
-    return [
-        record
-        for row in catalog(root)
-        for record in json.loads((root / row["directives_json"]).read_text("utf-8"))
-    ]
+    return [record for row in catalog(root) for record in read_json(root, row["directives_json"])]
 
 
 def csv_rows(root: Path) -> list[dict[str, str]]:
@@ -41,9 +44,9 @@ def resolutions(root: Path) -> list[dict[str, Any]]:
     documents joined with the directives file of its region and year by ``directive_ids``."""
     out: list[dict[str, Any]] = []
     for row in catalog(root):
-        records = json.loads((root / row["directives_json"]).read_text("utf-8"))
+        records = read_json(root, row["directives_json"])
         by_id = {r["id"]: r for r in records}
-        for res in json.loads((root / row["resolutions_json"]).read_text("utf-8")):
+        for res in read_json(root, row["resolutions_json"]):
             ids = res.pop("directive_ids")
             out.append({**res, "directives": [directive(by_id.pop(i)) for i in ids]})
         assert not by_id, sorted(by_id)  # no directive without its document

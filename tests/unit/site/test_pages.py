@@ -273,7 +273,7 @@ def test_open_data_has_every_directive_in_json_and_csv(
     # the documents name their directives by id (a text is not in the open data a third
     # time); joined with the directives files, they are the whole corpus again
     for row in opendata.catalog(docs):
-        for document in json.loads(_page(docs, row["resolutions_json"])):
+        for document in opendata.read_json(docs, row["resolutions_json"]):
             assert "directives" not in document and document["directive_ids"]
     full = [Resolution.from_dict(r) for r in opendata.resolutions(docs)]
     assert sorted(full, key=lambda r: r.slug) == sorted(corpus[0], key=lambda r: r.slug)
@@ -287,7 +287,7 @@ def test_the_open_data_is_a_file_set_per_region_and_year_that_the_data_page_list
     assert {(row["year"], row["region"]) for row in rows} == expected and len(rows) == len(expected)
     page = _page(docs, "dannye.md")
     for row in rows:
-        records = json.loads(_page(docs, row["directives_json"]))
+        records = opendata.read_json(docs, row["directives_json"])
         assert {(r["year"], r["region"]) for r in records} == {(row["year"], row["region"])}
         assert len(records) == row["directives"]
         for key in ("directives_json", "directives_csv", "resolutions_json"):

@@ -186,7 +186,7 @@ def test_a_new_resolution_rewrites_only_the_pages_it_touches(
     rewritten = set(after) - kept
     assert f"resheniya/{added.slug}.md" in rewritten
     assert "index.md" in rewritten and "data/catalog.json" in rewritten
-    opened = {k for k in after if k.startswith("data/directives/") and k.endswith(".json")}
+    opened = {k for k in after if k.startswith("data/directives/") and k.endswith(".json.gz")}
     touched = {k for k in opened if k.startswith(f"data/directives/{added.year}/")}
     assert touched and touched <= rewritten, "the new resolution's region and year"
     assert opened - touched and (opened - touched) <= kept, "other years' open data stay"
