@@ -151,8 +151,8 @@ def iter_data_files(c: Corpus, site_url: str | None) -> Iterator[tuple[str, str 
         records = data_records(c, site_url, part.resolutions)
         yield part.directives_json, _gzipped(_json_rows(records))
         yield part.directives_csv, data_csv(records)
-        rows = _json_rows([resolution_record(r) for r in part.resolutions])
-        yield part.resolutions_json, _gzipped(rows)
+        documents = _json_rows([resolution_record(r) for r in part.resolutions])
+        yield part.resolutions_json, _gzipped(documents)
         catalog.append(
             {
                 "year": part.year,
