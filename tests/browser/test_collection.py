@@ -123,9 +123,10 @@ def test_three_districts_collected_kept_reordered_and_exported_as_docx(
     _add(tab, first)
     block = page.locator(f'.avg-directive[id="{first.split("#")[1]}"]')
     block.locator("details.avg-similar > summary").click()
-    similar_link = block.locator(f'details.avg-similar a[data-directive="{similar}"]')
-    # the similar directive's whole text is there to copy, not an excerpt cut with "…": the
-    # page has its start, the opened box gets the whole from data/r/<slug>.json
+    slug, anchor = similar.split("#")
+    similar_link = block.locator(f'details.avg-similar a[href$="{slug}/#{anchor}"]')
+    # the similar directive's whole text is there to copy: the page has only its link, the
+    # opened box gets the text from data/r/<slug>.json
     page.wait_for_selector(".avg-directive details.avg-similar[open][data-filled='2']")
     item_text = similar_link.locator("xpath=..").inner_text()
     assert " ".join(found[similar][1].text.split()) in " ".join(item_text.split())

@@ -2,9 +2,10 @@
 // this browser (localStorage), and the data every collection view reads.
 //
 // A directive is any element with data-directive="<slug>#<anchor>": the directive blocks of
-// a resolution page, the links of theme, district, year and calendar lists and of the
-// similar-directive boxes (which get their whole texts here when opened). Elements added
-// later (search results, the comparison page) get their button too. Other scripts use the
+// a resolution page and the links of theme, district, year and calendar lists; and every link
+// of a similar-directive box, whose id is its target's (resheniya/<slug>/#<anchor>) and which
+// gets its whole text here when the box is opened. Elements added later (search results,
+// the comparison page) get their button too. Other scripts use the
 // API below (see README, «Подборка»):
 //
 //   window.avgustCollection.add(id) / .remove(id) / .toggle(id) / .has(id) / .ids() / .set(ids)
@@ -88,8 +89,22 @@ function paint(button, added) {
   button.title = added ? "Убрать из подборки" : "Добавить в подборку";
 }
 
+// A similar box's links carry no data-directive (with it and the start of each text the
+// boxes were half of a resolution page): the id is the target resolution's slug and anchor.
+const SIMILAR_LINK = "details.avg-similar li > a[href]";
+
+function linkedId(link) {
+  const url = new URL(link.getAttribute("href"), document.baseURI);
+  const slug = url.pathname.replace(/(\/index)?\.html$|\/$/, "").split("/").pop();
+  return `${slug}#${decodeURIComponent(url.hash.slice(1))}`;
+}
+
+export function directiveId(element) {
+  return element.dataset.directive ?? (element.matches(SIMILAR_LINK) ? linkedId(element) : undefined);
+}
+
 function decorate(element) {
-  const id = element.dataset.directive;
+  const id = directiveId(element);
   if (!validId(id) || element.dataset.collectable === "1") return;
   element.dataset.collectable = "1";
   const button = makeButton(id);
@@ -108,8 +123,9 @@ function decorate(element) {
 }
 
 function decorateAll(root) {
-  if (root.matches?.("[data-directive]")) decorate(root);
-  root.querySelectorAll?.("[data-directive]").forEach(decorate);
+  const directives = `[data-directive], ${SIMILAR_LINK}`;
+  if (root.matches?.(directives)) decorate(root);
+  root.querySelectorAll?.(directives).forEach(decorate);
 }
 
 function refresh(ids = read()) {
@@ -201,20 +217,21 @@ function entry(res, d) {
 
 // --- the similar-directive boxes: the whole texts when a box is opened ---------------------
 
-// A resolution page's box names each similar directive with a link and the start of its
-// text (the page would be mostly other pages' texts otherwise); opened, it gets the whole
-// texts, to be read and copied. Without the data (offline, no JavaScript) the start stays.
+// A resolution page's box names each similar directive with a link only (the page would be
+// mostly other pages' texts otherwise); opened, it gets the whole texts, to be read and
+// copied. Without the data (offline, no JavaScript) the links stay.
 async function fillSimilar(box) {
   if (box.dataset.filled) return;
   box.dataset.filled = "1";
-  const links = [...box.querySelectorAll("a[data-directive]")].filter((a) => validId(a.dataset.directive));
-  const found = await loadDirectives(links.map((a) => a.dataset.directive));
+  const links = [...box.querySelectorAll(SIMILAR_LINK)].filter((a) => validId(linkedId(a)));
+  const found = await loadDirectives(links.map(linkedId));
   for (const link of links) {
-    const text = found.get(link.dataset.directive)?.text;
-    const slot = link.nextElementSibling; // the <em> with the start of the text
-    if (text && slot?.tagName === "EM") {
-      slot.textContent = text.replace(/\s+/g, " ").trim();
-      slot.dataset.whole = "1";
+    const text = found.get(linkedId(link))?.text;
+    if (text) {
+      const whole = document.createElement("em");
+      whole.textContent = text.replace(/\s+/g, " ").trim();
+      whole.dataset.whole = "1";
+      link.after(": ", whole);
     }
   }
   box.dataset.filled = "2";

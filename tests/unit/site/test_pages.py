@@ -33,7 +33,6 @@ from avgust.site.corpus import Corpus
 from avgust.site.data import DATA_FIELDS
 from avgust.site.markdown import md_text, plain_title
 from avgust.site.pages.common import district_title
-from avgust.site.pages.resolution import SIMILAR_LEAD
 from avgust.site.write import write_pages
 from avgust.themes import assign_themes, load_themes
 from avgust.urls import NAV_FILE
@@ -201,16 +200,23 @@ def test_similar_directives_link_to_anchors_in_other_districts_only(docs: Path) 
     assert "avg-similar" not in other
 
 
-def test_similar_boxes_carry_the_start_of_each_text_not_the_whole(docs: Path) -> None:
-    """The page names a similar directive with at most SIMILAR_LEAD characters of its text
-    (the opened box gets the whole from data/r/, see tests/browser/test_collection.py)."""
-    leads = []
-    for page in (docs / "resheniya").glob("*.md"):
-        text = page.read_text(encoding="utf-8")
-        leads += re.findall(r"^    - \[.*\}: \*(.*)\*$", text, re.M)
-    assert leads
-    for lead in leads:
-        assert len(html.unescape(lead)) <= SIMILAR_LEAD + 1, lead  # and its «…»
+def test_similar_boxes_name_each_directive_by_a_link_whose_target_is_its_id(
+    docs: Path, corpus: tuple[list[Resolution], tuple[Theme, ...]]
+) -> None:
+    """A box item is only a link, no text (collection.js puts the whole texts in from
+    data/r/ when the box is opened, see tests/browser/test_collection.py); its id is read
+    off the target's resolution slug and anchor, so that must name the directive."""
+    similar = load_similar(corpus[0])
+    items = []
+    for page in sorted((docs / "resheniya").glob("*.md")):
+        boxes = page.read_text(encoding="utf-8").split('??? avg-similar "')[1:]
+        for box in boxes:
+            lines = box.split("\n\n")[1].splitlines()
+            assert all(re.fullmatch(r"    - \[[^\]]+\]\([^)\s]+\)", line) for line in lines), lines
+            items += re.findall(r"\]\((?:[^)]*/)?([^/)]+)\.md#([^)]+)\)", "\n".join(lines))
+    assert items
+    ids = {s.id for hits in similar.values() for s in hits}
+    assert {f"{slug}#{anchor}" for slug, anchor in items} <= ids
 
 
 def test_every_relative_link_in_the_markdown_reaches_a_file(docs: Path) -> None:

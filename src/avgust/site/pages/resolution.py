@@ -23,18 +23,12 @@ from avgust.site.pages.common import (
     front_matter,
     kind_label,
     safe_url,
-    short_text,
     title_markdown,
 )
 from avgust.urls import md_link
 from avgust.util.text import squash
 
 NO_DEADLINES = "сроки не указаны"
-SIMILAR_LEAD = 40
-"""Characters of a similar directive's text in the page (cut with «…»). The box repeats
-other pages' texts, ~60 % of a resolution page when they were whole; the site script
-(content/assets/collection/collection.js) puts the whole texts in, to be read and copied,
-when the box is opened, from the resolution files the collection reads."""
 _SUMMARY_ADDRESSEES = 3
 
 
@@ -211,16 +205,16 @@ def _directive_block(c: Corpus, item: Item, page: str) -> list[str]:
     if meta:
         lines += [meta, "{: .avg-meta }", ""]
     lines += ['<button type="button" class="avg-share" hidden>Скопировать ссылку</button>', ""]
+    # A similar directive is only its label and link: its text came to half a resolution
+    # page, a copy of other pages. collection.js takes the id from the link and puts the
+    # whole texts in when the box is opened.
     others = similar_items(c, item)
     if others:
         lines.append(f'??? avg-similar "Похожие поручения в других районах ({len(others)})"')
         lines.append("")
         for other in others:
             target = md_link(page, c.resolution_path(other.resolution), other.directive.anchor)
-            label = md_text(c.directive_label(other))
-            lead = md_text(short_text(other.directive.text, SIMILAR_LEAD))
-            tail = f": *{lead}*" if lead else ""
-            lines.append(f'    - [{label}]({target}){{ data-directive="{other.id}" }}{tail}')
+            lines.append(f"    - [{md_text(c.directive_label(other))}]({target})")
         lines.append("")
     lines += ["</div>", ""]
     return lines
