@@ -184,7 +184,36 @@
     });
   }
 
+  // The open data's CSV files are stored gzipped (GitHub Pages counts stored bytes); a
+  // spreadsheet cannot open a .csv.gz, so the data page's CSV link saves it unpacked. The
+  // server must not unpack it on the way (no Content-Encoding), or the link falls back.
+  function setUpUnpack() {
+    if (typeof DecompressionStream !== "function") return;
+    document.addEventListener("click", async (event) => {
+      const link = event.target.closest?.("a[data-unpack]");
+      if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      event.preventDefault();
+      try {
+        const response = await fetch(link.href);
+        if (!response.ok) throw new Error(`${response.status}`);
+        const unpacked = response.body.pipeThrough(new DecompressionStream("gzip"));
+        const bytes = await new Response(unpacked).arrayBuffer();
+        const url = URL.createObjectURL(new Blob([bytes], { type: "text/csv;charset=utf-8" }));
+        const save = document.createElement("a");
+        save.href = url;
+        save.download = link.dataset.unpack;
+        document.body.append(save);
+        save.click();
+        save.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 60000);
+      } catch {
+        window.location.href = link.href;
+      }
+    });
+  }
+
   function start() {
+    setUpUnpack();
     setUpChips();
     setUpShare();
     setUpCalendar();

@@ -9,11 +9,15 @@ artifacts/screenshots/.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support import opendata
 from tests.support.browser import NO_CHROMIUM, Tab, serving
 from tests.support.sitebuild import BuiltSite, hostile_site
 
@@ -99,6 +103,26 @@ def test_the_header_search_finds_mentoring(tab: Tab) -> None:
     assert results.count() >= 3
     assert "наставничеств" in results.first.inner_text().lower()
     tab.shot("05-search")
+
+
+def test_the_data_pages_csv_link_saves_a_plain_csv_a_spreadsheet_opens(
+    tab: Tab, served: tuple[str, BuiltSite], tmp_path: Path
+) -> None:
+    """The CSV is stored gzipped; the link hands over the CSV itself, byte for byte."""
+    _, built = served
+    parts = opendata.catalog(built.site)
+    tab.goto("dannye/")
+    link = tab.page.locator(f'a[href$="{parts[0]["directives_csv"].split("/")[-1]}"]').first
+    with tab.page.expect_download() as download:
+        link.click()
+    saved = download.value
+    region = Path(parts[0]["directives_csv"]).name.removesuffix(".csv.gz")
+    assert saved.suggested_filename == f"{parts[0]['year']}-{region}.csv"
+    saved.save_as(tmp_path / "part.csv")
+    raw = (tmp_path / "part.csv").read_bytes()
+    assert raw == opendata.read_csv(built.site, parts[0]["directives_csv"])
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert len(rows) == parts[0]["directives"] > 0
 
 
 @pytest.mark.parametrize(

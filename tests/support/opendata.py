@@ -29,11 +29,17 @@ def json_records(root: Path) -> list[dict[str, Any]]:
     return [record for row in catalog(root) for record in read_json(root, row["directives_json"])]
 
 
+def read_csv(root: Path, rel: str) -> bytes:
+    """A CSV file of the open data unpacked, as the data page's link saves it (``.csv.gz``)."""
+    assert rel.endswith(".csv.gz"), rel
+    return gzip.decompress((root / rel).read_bytes())
+
+
 def csv_rows(root: Path) -> list[dict[str, str]]:
     """Every directive of the open data's CSV files, each file checked to start with a BOM."""
     rows: list[dict[str, str]] = []
     for row in catalog(root):
-        raw = (root / row["directives_csv"]).read_bytes()
+        raw = read_csv(root, row["directives_csv"])
         assert raw.startswith(b"\xef\xbb\xbf"), row["directives_csv"]
         rows += csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))
     return rows

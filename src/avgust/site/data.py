@@ -1,10 +1,12 @@
 """The open data: every directive as JSON and CSV (spreadsheet-safe), a file set per region
 and year with a catalogue of them, and its page.
 
-A part's JSON files are gzipped (``.json.gz``): the same rows as its CSV, read by programs,
-which unpack gzip in one call, while the CSV stays plain for spreadsheets. Unpacked, the
-JSON was a tenth of the whole site (44 KB a resolution); GitHub Pages counts stored bytes
-against its 1 GB, and it does not compress ``.gz`` on the wire, which needs no more."""
+A part's files are gzipped (``.json.gz``, ``.csv.gz``): programs unpack gzip in one call,
+and the data page's CSV links hand a spreadsheet the CSV unpacked (content/assets/avgust.js;
+without JavaScript the link saves the ``.csv.gz``). Unpacked, the JSON was a tenth of the
+whole site (44 KB a resolution at 1,000) and the CSV 34 KB a resolution; GitHub Pages counts
+stored bytes against its 1 GB, and it does not compress ``.gz`` on the wire, which needs no
+more."""
 
 from __future__ import annotations
 
@@ -90,7 +92,12 @@ class DataPart:
 
     @property
     def directives_csv(self) -> str:
-        return self.path(urls.OPEN_DIRECTIVES, ".csv")
+        return self.path(urls.OPEN_DIRECTIVES, ".csv.gz")
+
+    @property
+    def csv_name(self) -> str:
+        """The name the data page saves the unpacked CSV under."""
+        return f"{self.year if self.year is not None else urls.NO_YEAR}-{self.region_slug}.csv"
 
     @property
     def resolutions_json(self) -> str:
@@ -150,7 +157,7 @@ def iter_data_files(c: Corpus, site_url: str | None) -> Iterator[tuple[str, str 
     for part in data_parts(c):
         records = data_records(c, site_url, part.resolutions)
         yield part.directives_json, _gzipped(_json_rows(records))
-        yield part.directives_csv, data_csv(records)
+        yield part.directives_csv, _gzipped(data_csv(records))
         documents = _json_rows([resolution_record(r) for r in part.resolutions])
         yield part.resolutions_json, _gzipped(documents)
         catalog.append(
@@ -248,8 +255,9 @@ def data_page(c: Corpus) -> str:
         f"Все {plural(len(c.items), 'поручение', 'поручения', 'поручений')} из "
         f"{plural(len(c.resolutions), 'документа', 'документов', 'документов')} — по файлу на "
         "регион и год: CSV (UTF-8, разделитель — запятая; списки внутри ячейки — через «; ») "
-        "открывается в Excel и LibreOffice, JSON — те же записи, по строке на поручение, сжатые "
-        "gzip (`.json.gz`: `gunzip`, `zcat`, в Python — `gzip.open`); "
+        "открывается в Excel и LibreOffice (ссылка «CSV» сохраняет его распакованным; "
+        "без JavaScript — сжатым, `.csv.gz`), JSON — те же записи, по строке на поручение. "
+        "Файлы сжаты gzip (`.json.gz`, `.csv.gz`: `gunzip`, `zcat`, в Python — `gzip.open`); "
         "«документы» — решения целиком: сведения о документе, преамбула, разделы и коды его "
         "поручений по порядку (`directive_ids`; сами поручения — в файле поручений того же "
         "региона и года).",
@@ -266,7 +274,8 @@ def data_page(c: Corpus) -> str:
                 f"{plural(part.directive_count, 'поручение', 'поручения', 'поручений')}"
             )
             lines.append(
-                f"- {md_text(part.region)} — {counts}: [CSV]({_link(part.directives_csv)}) · "
+                f"- {md_text(part.region)} — {counts}: [CSV]({_link(part.directives_csv)})"
+                f'{{ data-unpack="{part.csv_name}" }} · '
                 f"[JSON.gz]({_link(part.directives_json)}) · "
                 f"[документы]({_link(part.resolutions_json)})"
             )
