@@ -70,15 +70,15 @@ def measure(real: list[Resolution], n: int) -> list[str]:
     files, _ = compare_files(c, links, None)
     written = time.perf_counter() - started - matched
     everything = len(json.dumps(data_records(c, None), ensure_ascii=False).encode())
-    per_res = {p: len(b.encode()) for p, b in files.items() if p.startswith("data/r/")}
-    rajony = len(files["data/rajony.json"].encode())
+    per_res = {p: len(b) for p, b in files.items() if isinstance(b, bytes)}  # data/r, gzipped
+    rajony = len(str(files["data/rajony.json"]).encode())
     twenty = sum(sorted(per_res.values())[-20:])  # 20 directives of the 20 biggest files
     two = rajony
-    for district in json.loads(files["data/rajony.json"])["districts"][:2]:
-        data = files[f"data/d/{district['key']}.json"]
+    for district in json.loads(str(files["data/rajony.json"]))["districts"][:2]:
+        data = str(files[f"data/d/{district['key']}.json"])
         two += len(data.encode())
-        two += sum(per_res[f"data/r/{r['slug']}.json"] for r in json.loads(data)["resolutions"])
-    pages = [len(b.encode()) for p, b in files.items() if p.endswith(".md")]
+        two += sum(per_res[f"data/r/{r['slug']}.json.gz"] for r in json.loads(data)["resolutions"])
+    pages = [len(str(b).encode()) for p, b in files.items() if p.endswith(".md")]
     return [
         f"{n:,}",
         f"{len(ids):,}",

@@ -19,6 +19,7 @@ anti-aliased pixel).
 from __future__ import annotations
 
 import argparse
+import gzip
 import io
 import json
 import sys
@@ -44,8 +45,8 @@ def collected(site: Path) -> list[str]:
     """One directive about наставничество from each of three districts (sorted: reproducible)."""
     chosen: list[str] = []
     districts: set[str] = set()
-    for path in sorted((site / "data" / "r").glob("*.json")):
-        res = json.loads(path.read_text("utf-8"))
+    for path in sorted((site / "data" / "r").glob("*.json.gz")):
+        res = json.loads(gzip.decompress(path.read_bytes()))
         first = next((d for d in res["directives"] if THEME in d["themes"]), None)
         if first and res["district"] not in districts:
             districts.add(res["district"])

@@ -172,17 +172,22 @@ function headerLink() {
   else header.append(link);
 }
 
-// --- the data: one small JSON file per resolution, fetched once ---------------------------
+// --- the data: one small gzipped JSON file per resolution, fetched once -------------------
 
 const resolutions = new Map();
 
+// Stored gzipped (GitHub Pages counts stored bytes against its 1 GB) and served as a plain
+// application/gzip file, so the page unpacks it.
+async function fetchGzippedJson(url) {
+  const response = await fetch(url);
+  if (!response.ok) return null;
+  return new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).json();
+}
+
 export function loadResolution(slug) {
   if (!resolutions.has(slug)) {
-    const url = new URL(`data/r/${encodeURIComponent(slug)}.json`, ROOT);
-    resolutions.set(
-      slug,
-      fetch(url).then((r) => (r.ok ? r.json() : null)).catch(() => null),
-    );
+    const url = new URL(`data/r/${encodeURIComponent(slug)}.json.gz`, ROOT);
+    resolutions.set(slug, fetchGzippedJson(url).catch(() => null));
   }
   return resolutions.get(slug);
 }

@@ -1,6 +1,6 @@
 // The comparison page (content/sravnenie/): two to four districts side by side, theme by
 // theme, from the open data — data/rajony.json (the districts, a line each), and for the
-// chosen districts only data/d/<key>.json (their resolutions) and data/r/<slug>.json. The choice is kept in the fragment
+// chosen districts only data/d/<key>.json (their resolutions) and data/r/<slug>.json.gz. The choice is kept in the fragment
 // (#rajony=<key>,<key>) so a comparison can be linked. Text is set with textContent only.
 
 import { loadResolution, ROOT } from "./collection.js";

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gzip
 import hashlib
 import html
 import json
@@ -54,7 +53,7 @@ from avgust.ru.terms import PREFIX_MARK, STOP_POS, lemma, normalise, stem
 from avgust.search.hybrid import POOL, FusionParams
 from avgust.themes import parse_rule
 from avgust.urls import NAV_FILE, page_url
-from avgust.util.fs import atomic_copy, atomic_write, file_sha256
+from avgust.util.fs import atomic_copy, atomic_write, file_sha256, gzip_stable
 
 if TYPE_CHECKING:
     pass
@@ -449,7 +448,7 @@ def _gzipped(source: Path, target: Path) -> Path:
     cached = source.with_name(source.name + f".{file_sha256(source)[:16]}.gz")
     if not cached.is_file():
         with source.open("rb") as raw:
-            atomic_write(cached, gzip.compress(raw.read(), compresslevel=9, mtime=0))
+            atomic_write(cached, gzip_stable(raw.read()))
     return atomic_copy(cached, target)
 
 

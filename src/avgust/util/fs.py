@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gzip
 import hashlib
 import json
 import os
@@ -16,6 +17,15 @@ from typing import Any
 
 # what mkstemp/mkdtemp add to a name: 8 characters of [a-z0-9_]
 _RANDOM = r"[a-z0-9_]{8}"
+
+
+def gzip_stable(data: bytes | str) -> bytes:
+    """``data`` (text as UTF-8) gzipped the same way every time: level 9 and no time stamp,
+    so a rebuild of an unchanged file writes the same bytes and a reader unpacks it in one
+    call. The site stores what GitHub Pages would not compress, or what would count against
+    its 1 GB uncompressed, this way."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return gzip.compress(raw, compresslevel=9, mtime=0)
 
 
 def current_umask() -> int:

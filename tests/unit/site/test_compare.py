@@ -8,9 +8,11 @@ them, plus a "next year" of Мучкапский район made of real directi
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -97,6 +99,12 @@ def _ids(slug: str, anchors: tuple[str, ...]) -> set[str]:
     return {f"{slug}#{a}" for a in anchors}
 
 
+def _unpacked(body: str | bytes) -> Any:
+    """A resolution's data file as collection.js reads it: gzipped JSON."""
+    assert isinstance(body, bytes)
+    return json.loads(gzip.decompress(body))
+
+
 def test_each_directive_of_the_next_year_is_kept_or_new_and_the_rest_dropped(
     links: Continuity, corpus: tuple[list[Resolution], tuple[Theme, ...]]
 ) -> None:
@@ -160,10 +168,10 @@ def test_the_collection_reads_one_small_file_per_resolution(
     assert set(files) == {
         "sravnenie/muchkapskij-rajon.md",
         "data/rajony.json",
-        *(f"data/r/{r.slug}.json" for r in resolutions),
+        *(f"data/r/{r.slug}.json.gz" for r in resolutions),
         *(f"data/d/{key}.json" for key in c.district_page.values()),
     }
-    data = json.loads(files[f"data/r/{MUCHKAP}.json"])
+    data = _unpacked(files[f"data/r/{MUCHKAP}.json.gz"])
     old = next(r for r in resolutions if r.slug == MUCHKAP)
     assert data["source"] == source_label(c, old) == "Мучкапский район, решение от 26.08.2020"
     directive = next(d for d in data["directives"] if d["id"] == f"{MUCHKAP}#p-2-4")
@@ -172,10 +180,7 @@ def test_the_collection_reads_one_small_file_per_resolution(
     assert directive["url"] == f"https://example.org/avgust/resheniya/{MUCHKAP}/#p-2-4"
     assert "nastavnichestvo" in directive["themes"]
     assert data["themes"]["nastavnichestvo"] == "Наставничество"
-    assert (
-        max(len(body.encode()) for path, body in files.items() if path.startswith("data/r/"))
-        < 40_000
-    )
+    assert max(len(gzip.decompress(b)) for p, b in files.items() if isinstance(b, bytes)) < 40_000
     districts = {d["name"]: d for d in json.loads(files["data/rajony.json"])["districts"]}
     assert districts["Мучкапский район"] == {
         "name": "Мучкапский район",
@@ -195,5 +200,5 @@ def test_without_the_index_vectors_there_are_no_years_pages(
     resolutions, themes = corpus
     files, pages = compare_files(Corpus(resolutions, themes, {}), None, None)
     assert pages == [] and not [p for p in files if p.endswith(".md")]
-    data = json.loads(files[f"data/r/{MUCHKAP}.json"])
+    data = _unpacked(files[f"data/r/{MUCHKAP}.json.gz"])
     assert data["url"] == f"resheniya/{MUCHKAP}/"

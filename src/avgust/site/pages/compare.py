@@ -33,6 +33,7 @@ from avgust.site.corpus import Corpus, Item
 from avgust.site.markdown import check_markdown, md_text
 from avgust.site.pages.common import directive_line, front_matter, kind_label, pager_line
 from avgust.urls import md_link, page_url
+from avgust.util.fs import gzip_stable
 
 
 @dataclass(frozen=True)
@@ -346,7 +347,7 @@ def _was(c: Corpus, page: str, match: Item | None, year: int) -> str:
 
 def compare_files(
     c: Corpus, links: Continuity | None, site_url: str | None
-) -> tuple[dict[str, str], list[tuple[str, str]]]:
+) -> tuple[dict[str, str | bytes], list[tuple[str, str]]]:
     """The collection's and comparison's data files and the district-years pages, by docs/
     path; and those pages as (path, title) for the navigation."""
     pages: list[tuple[str, str]] = []
@@ -356,7 +357,7 @@ def compare_files(
 
 def iter_compare_files(
     c: Corpus, links: Continuity | None, site_url: str | None, pages: list[tuple[str, str]]
-) -> Iterator[tuple[str, str]]:
+) -> Iterator[tuple[str, str | bytes]]:
     """:func:`compare_files` one file at a time, as (docs/ path, body); the pages for the
     navigation are appended to ``pages`` as they are made."""
     for district in c.districts:
@@ -368,7 +369,10 @@ def iter_compare_files(
         data = district_data(c, district, path)
         yield urls.district_data_path(c.district_page[district]), _json(data)
     for res in c.resolutions:
-        yield urls.resolution_data_path(res.slug), _json(resolution_data(c, res, site_url))
+        yield (
+            urls.resolution_data_path(res.slug),
+            gzip_stable(_json(resolution_data(c, res, site_url))),
+        )
     yield urls.DISTRICTS_JSON, _json(districts_data(c))
 
 
