@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
+
+from avgust.site.pages.common import COLLECTABLE
 
 ROOT = Path(__file__).resolve().parents[2]
 RESOLUTIONS = ROOT / "resolutions"
@@ -38,3 +41,17 @@ def check_golden(path: Path, actual: str) -> None:
 
 def dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+_LINKED = re.compile(r"\]\(([^()\s]+)\)\{ \." + re.escape(COLLECTABLE) + r" \}")
+
+
+def linked_directives(markdown: str) -> list[str]:
+    """The ids of the directives a page's Markdown lists by link (``{ .avg-d }``), read off
+    each link's target as collection.js reads them: the target's last path segment without
+    ``.md`` is the slug, its fragment the anchor."""
+    ids = []
+    for target in _LINKED.findall(markdown):
+        path, _, anchor = target.partition("#")
+        ids.append(f"{path.rsplit('/', 1)[-1].removesuffix('.md')}#{anchor}")
+    return ids

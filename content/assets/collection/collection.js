@@ -1,10 +1,10 @@
 // «Подборка»: a "В подборку" button on every directive of every page, the collection kept in
 // this browser (localStorage), and the data every collection view reads.
 //
-// A directive is any element with data-directive="<slug>#<anchor>": the directive blocks of
-// a resolution page and the links of theme, district, year and calendar lists; and every link
-// of a similar-directive box, whose id is its target's (resheniya/<slug>/#<anchor>) and which
-// gets its whole text here when the box is opened. Elements added later (search results,
+// A directive is any element with data-directive="<slug>#<anchor>" (the directive blocks of
+// a resolution page), and every link whose id is its target's (resheniya/<slug>/#<anchor>):
+// the links of theme, district, year, comparison and calendar lists (class avg-d) and of a
+// similar-directive box, which gets its whole text here when the box is opened. Elements added later (search results,
 // the comparison page) get their button too. Other scripts use the
 // API below (see README, «Подборка»):
 //
@@ -89,9 +89,10 @@ function paint(button, added) {
   button.title = added ? "Убрать из подборки" : "Добавить в подборку";
 }
 
-// A similar box's links carry no data-directive (with it and the start of each text the
-// boxes were half of a resolution page): the id is the target resolution's slug and anchor.
+// Links carry no data-directive (with it and the start of each text the similar boxes were
+// half of a resolution page): the id is the target resolution's slug and anchor.
 const SIMILAR_LINK = "details.avg-similar li > a[href]";
+const LINKED = `a.avg-d[href], ${SIMILAR_LINK}`;
 
 function linkedId(link) {
   const url = new URL(link.getAttribute("href"), document.baseURI);
@@ -100,7 +101,7 @@ function linkedId(link) {
 }
 
 export function directiveId(element) {
-  return element.dataset.directive ?? (element.matches(SIMILAR_LINK) ? linkedId(element) : undefined);
+  return element.dataset.directive ?? (element.matches(LINKED) ? linkedId(element) : undefined);
 }
 
 function decorate(element) {
@@ -123,7 +124,7 @@ function decorate(element) {
 }
 
 function decorateAll(root) {
-  const directives = `[data-directive], ${SIMILAR_LINK}`;
+  const directives = `[data-directive], ${LINKED}`;
   if (root.matches?.(directives)) decorate(root);
   root.querySelectorAll?.(directives).forEach(decorate);
 }

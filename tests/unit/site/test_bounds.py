@@ -39,9 +39,7 @@ from avgust.site.pages.taxonomy import (
 from avgust.site.write import write_pages
 from avgust.themes import load_themes
 from avgust.urls import NAV_FILE
-from tests.support.project import ROOT, source_files
-
-DIRECTIVE = re.compile(r'data-directive="([^"]+)"')
+from tests.support.project import ROOT, linked_directives, source_files
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +121,7 @@ def test_a_districts_years_continue_on_pages_of_bounded_size(muchkap: Resolution
         where = next(p for p, text in pages.items() if f"{{#g-{year}}}" in text)
         assert f"]({urls.md_link(first_path, where, f'g-{year}')})" in first, "in the table"
     expected = {f"{r.slug}#{d.anchor}" for r in resolutions for d in r.directives}
-    assert set(DIRECTIVE.findall(every)) == expected, "every directive on one of the pages"
+    assert set(linked_directives(every)) == expected, "every directive on one of the pages"
     longest = max(len(d.text) for d in muchkap.directives)
     assert longest > COMPARE_TEXT and "…" in every, "long texts are cut, their link leads on"
 

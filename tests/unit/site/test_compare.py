@@ -32,7 +32,7 @@ from avgust.site.pages.compare import (
     source_label,
 )
 from avgust.themes import tag_themes
-from tests.support.project import ROOT
+from tests.support.project import ROOT, linked_directives
 
 MUCHKAP = "2020-muchkapskij-rajon"
 NEXT = "2021-muchkapskij-rajon"
@@ -143,16 +143,18 @@ def test_the_district_years_page_lists_kept_new_and_dropped(
     new, gone = rest.split(f"### Не повторились из 2020 года ({len(dropped)})")
     assert "## 2021 год по сравнению с 2020 {#g-2021}" in head
     for anchor in KEPT:
-        assert f'data-directive="{NEXT}#{anchor}"' in kept
+        assert f"{NEXT}#{anchor}" in linked_directives(kept)
         assert (
             f"*в 2020: [п. {anchor[2:].replace('-', '.')}](../resheniya/{MUCHKAP}.md#{anchor})*"
             in kept
         )
-    assert f'data-directive="{NEXT}#d-1"' in kept
+    assert f"{NEXT}#d-1" in linked_directives(kept)
     assert f"(../resheniya/{MUCHKAP}.md#p-1)*" in kept
-    assert f'data-directive="{NEXT}#d-2"' in new and new.count("\n- ") == 1
-    assert {f'data-directive="{MUCHKAP}#{d.anchor}"' for d in dropped} == {
-        line.split("{ ")[1].split(" }")[0] for line in gone.splitlines() if line.startswith("- ")
+    assert linked_directives(new) == [f"{NEXT}#d-2"] and new.count("\n- ") == 1
+    lines = [line for line in gone.splitlines() if line.startswith("- ")]
+    assert len(lines) == len(dropped)
+    assert {id for line in lines for id in linked_directives(line)} == {
+        f"{MUCHKAP}#{d.anchor}" for d in dropped
     }
     # a district with one year has nothing to compare
     assert district_years_page(c, "Рассказовский район", links) is None
