@@ -90,12 +90,20 @@
     return squash(copy.textContent);
   }
 
+  // A directive block of a resolution page: the number's title and the share button are
+  // added here, not repeated in the HTML of every block.
   function setUpShare() {
-    for (const button of document.querySelectorAll(".avg-share")) {
-      const card = button.closest(".avg-directive");
-      if (!card) continue;
-      button.hidden = false;
+    for (const card of document.querySelectorAll(".avg-directive[id]")) {
+      if (card.querySelector(":scope > p > .avg-share")) continue;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "avg-share";
+      button.textContent = "Скопировать ссылку";
+      const line = document.createElement("p");
+      line.append(button);
+      card.insertBefore(line, card.querySelector(":scope > details"));
       const num = card.querySelector(".avg-num");
+      if (num && !num.title) num.title = "Ссылка на это поручение";
       const number = num && num.textContent.trim() !== "•" ? `п. ${squash(num.textContent)}` : "поручение";
       button.setAttribute("aria-label", `Скопировать ссылку и текст: ${number}`);
       const status = document.createElement("span");

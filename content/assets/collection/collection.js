@@ -1,8 +1,9 @@
 // «Подборка»: a "В подборку" button on every directive of every page, the collection kept in
 // this browser (localStorage), and the data every collection view reads.
 //
-// A directive is any element with data-directive="<slug>#<anchor>" (the directive blocks of
-// a resolution page), and every link whose id is its target's (resheniya/<slug>/#<anchor>):
+// A directive is any element with data-directive="<slug>#<anchor>", a directive block of a
+// resolution page (its id is the page's slug and the block's id), and every link whose id is
+// its target's (resheniya/<slug>/#<anchor>):
 // the links of theme, district, year, comparison and calendar lists (class avg-d) and of a
 // similar-directive box, which gets its whole text here when the box is opened. Elements added later (search results,
 // the comparison page) get their button too. Other scripts use the
@@ -94,14 +95,23 @@ function paint(button, added) {
 const SIMILAR_LINK = "details.avg-similar li > a[href]";
 const LINKED = `a.avg-d[href], ${SIMILAR_LINK}`;
 
+// resheniya/<slug>/, resheniya/<slug>/index.html or resheniya/<slug>.html → <slug>
+const slugOf = (url) => url.pathname.replace(/(\/index)?\.html$|\/$/, "").split("/").pop();
+
 function linkedId(link) {
   const url = new URL(link.getAttribute("href"), document.baseURI);
-  const slug = url.pathname.replace(/(\/index)?\.html$|\/$/, "").split("/").pop();
-  return `${slug}#${decodeURIComponent(url.hash.slice(1))}`;
+  return `${slugOf(url)}#${decodeURIComponent(url.hash.slice(1))}`;
 }
 
+// a block's page is resheniya/<slug>/: its id is the page's slug and the block's anchor
+const BLOCK = "div.avg-directive[id]";
+
+const blockId = (block) => `${slugOf(new URL(document.baseURI))}#${block.id}`;
+
 export function directiveId(element) {
-  return element.dataset.directive ?? (element.matches(LINKED) ? linkedId(element) : undefined);
+  if (element.dataset.directive) return element.dataset.directive;
+  if (element.matches(LINKED)) return linkedId(element);
+  return element.matches(BLOCK) ? blockId(element) : undefined;
 }
 
 function decorate(element) {
@@ -124,7 +134,7 @@ function decorate(element) {
 }
 
 function decorateAll(root) {
-  const directives = `[data-directive], ${LINKED}`;
+  const directives = `[data-directive], ${LINKED}, ${BLOCK}`;
   if (root.matches?.(directives)) decorate(root);
   root.querySelectorAll?.(directives).forEach(decorate);
 }

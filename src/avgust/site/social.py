@@ -1,4 +1,4 @@
-"""Link previews: Open Graph and Twitter meta tags for every built page.
+"""Link previews: Open Graph meta tags (and X's card type) for every built page.
 
 A teacher who sends a directive's link in a messenger sees the page's title and
 description instead of a bare address. Everything put into an attribute is escaped;
@@ -31,11 +31,8 @@ def social_meta(
     ]
     if url:
         tags.append(("property", "og:url", url))
-    tags += [
-        ("name", "twitter:card", "summary"),
-        ("name", "twitter:title", title),
-        ("name", "twitter:description", description),
-    ]
+    # X reads title and description from og: when its own are absent (its card docs)
+    tags.append(("name", "twitter:card", "summary"))
     return "".join(
         f'<meta {kind}="{name}" content="{html.escape(value, quote=True)}">\n'
         for kind, name, value in tags
