@@ -23,7 +23,8 @@ the parser keeps the texts as written) is embedded by the real model and counted
 into the project's. Everything else — parsing, themes, BM25, faiss, similar directives,
 pages, mkdocs, the search data — is the real build.
 
-Columns: build time (and its slowest stages), peak memory (max RSS of the child), site
+Columns: build time (and its slowest stages), peak memory (the first build's peak RSS in
+the child, VmHWM; the rebuild's own in the by-stage table), site
 size and file count, the largest file and the largest HTML page (model and runtime
 aside, they do not grow with the corpus), what the search page downloads until its first
 result and for a second query (bytes of the site's files the page fetched, measured in
@@ -32,11 +33,14 @@ one new resolution (time, its share of the full build, the docs/ pages rewritten
 
     .venv/bin/python scripts/bench_scale.py                    # N = 5, 200, 1000
     .venv/bin/python scripts/bench_scale.py --sizes 3300       # ≈ 100,000 directives
+    .venv/bin/python scripts/bench_scale.py --tables a.json b.json  # runs saved with --json
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
 import os
 import random
@@ -364,9 +368,11 @@ def one(n: int, work: Path, browser: bool) -> dict[str, Any]:
         quiet=True,
     )
     embedder = BlendEmbedder(vectors, synthetic.sources)
+    _reset_peak()
     started = time.perf_counter()
     report = run_build(config, embedder=embedder)
     full = time.perf_counter() - started
+    build_peak = _peak_mb()
     if report.failed:
         raise SystemExit("\n".join(str(p) for p in report.problems))
     result: dict[str, Any] = {
@@ -379,11 +385,15 @@ def one(n: int, work: Path, browser: bool) -> dict[str, Any]:
         "model_embedded": embedder.model_embedded,
         **_site_figures(config.site_dir),
     }
+    del report  # an `avgust build` after a new resolution starts without the last one's
+    gc.collect()
     before = _docs_state(config.docs_dir)
     write_resolution(sources, n, texts, addressees, synthetic.sources)  # one new resolution
+    _reset_peak()
     started = time.perf_counter()
     again = run_build(config, embedder=embedder)
     result["rebuild_seconds"] = time.perf_counter() - started
+    result["rebuild_peak_rss_mb"] = _peak_mb()
     result["rebuild_stages"] = {s.name: s.seconds for s in again.stages}
     result["rebuild_parsed"] = again.parsed_again
     if again.site is not None:
@@ -398,8 +408,25 @@ def one(n: int, work: Path, browser: bool) -> dict[str, Any]:
     )
     if browser:
         result.update(_browser(config.site_dir))
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_rss_mb"] = build_peak
     return result
+
+
+def _reset_peak() -> None:
+    """Start the process's peak RSS (VmHWM) afresh, so each build's peak is its own: the
+    corpus writer and the first build would otherwise count towards the rebuild's."""
+    # not Linux, or an old kernel: the peak then spans the whole process
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
+
+
+def _peak_mb() -> float:
+    """The peak RSS since the last :func:`_reset_peak`, in MB (of 2**20 bytes)."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+        return int(next(x for x in status.splitlines() if x.startswith("VmHWM")).split()[1]) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _mb(n: float) -> str:
@@ -485,7 +512,7 @@ def rebuild_table(results: Sequence[dict[str, Any]]) -> str:
     """Each stage of the full build and of the rebuild after one new resolution."""
     stages = list(dict.fromkeys(name for r in results for name in r["stages"]))
     rows: list[tuple[str, ...]] = [
-        ("resolutions", *stages, "total", "sources parsed", "HTML pages rendered")
+        ("resolutions", *stages, "total", "peak RSS", "sources parsed", "HTML pages rendered")
     ]
     for r in results:
         cells = [
@@ -498,6 +525,9 @@ def rebuild_table(results: Sequence[dict[str, Any]]) -> str:
                 *cells,
                 f"{r['build_seconds']:.0f} → {r['rebuild_seconds']:.0f} s "
                 f"= {r['rebuild_seconds'] / r['build_seconds']:.0%}",
+                f"{r['peak_rss_mb']:,.0f} → {r['rebuild_peak_rss_mb']:,.0f} MB"
+                if "rebuild_peak_rss_mb" in r
+                else "—",
                 f"{r.get('rebuild_parsed', '—')} of {r['n'] + 1:,}",
                 f"{r.get('rebuild_rendered', '—')} of "
                 f"{r.get('rebuild_rendered', 0) + r.get('rebuild_reused', 0):,}",
@@ -514,7 +544,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # the child's N
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument(
+        "--tables",
+        type=Path,
+        nargs="+",
+        metavar="JSON",
+        help="print the tables of runs saved with --json (in order of size) and build nothing",
+    )
     args = parser.parse_args(argv)
+    if args.tables:
+        saved = [r for path in args.tables for r in json.loads(path.read_text(encoding="utf-8"))]
+        saved.sort(key=lambda r: r["n"])
+        print(table(saved))
+        print("\nfull build → rebuild after one new resolution, by stage:\n")
+        print(rebuild_table(saved))
+        return 0
     if args.one is not None:
         print(json.dumps(one(args.one, args.work, not args.no_browser)))
         return 0

@@ -13,6 +13,7 @@ the file (AvgustError), never a traceback, and nothing half-written is left in p
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import json
 import time
@@ -263,14 +264,10 @@ def _run(config: Config, site: bool, embedder: Embedder | None) -> BuildReport:
     if not site:
         return report
 
-    index = load_index(config)
-    with report.stage("pages", config.docs_dir) as result:
-        similar = {key: list(value) for key, value in index.similar.items()}
-        years = continuity(resolutions, index.positions, index.vectors)
-        pages = write_pages(resolutions, themes, similar, config, years)
-        result.append(f"{len(pages)} Markdown pages in {_short(config.docs_dir, config)}")
-    with report.stage("search", config.docs_dir / ASSETS) as result:
-        result.append(_export_search(index, themes, config, report))
+    _write_docs(resolutions, themes, config, report)
+    # The index and what the pages made of it are gone by now: mkdocs holds every page, and
+    # at 100,000 directives the two together passed 4 GB.
+    gc.collect()
     with report.stage("site", config.site_dir) as result:
         built = render_site(config)
         total = len(built.rendered) + len(built.reused)
@@ -280,6 +277,21 @@ def _run(config: Config, site: bool, embedder: Embedder | None) -> BuildReport:
         )
         report.site = built
     return report
+
+
+def _write_docs(
+    resolutions: Sequence[Resolution], themes: Sequence[Theme], config: Config, report: BuildReport
+) -> None:
+    """The pages and search stages: docs/ from the index, which is let go on return."""
+    index = load_index(config)
+    with report.stage("pages", config.docs_dir) as result:
+        similar = {key: list(value) for key, value in index.similar.items()}
+        years = continuity(resolutions, index.positions, index.vectors)
+        pages = write_pages(resolutions, themes, similar, config, years)
+        result.append(f"{len(pages)} Markdown pages in {_short(config.docs_dir, config)}")
+    del similar, years, pages
+    with report.stage("search", config.docs_dir / ASSETS) as result:
+        result.append(_export_search(index, themes, config, report))
 
 
 def _export_search(
