@@ -224,9 +224,12 @@ export class Shards {
     const add = (term, weight) => {
       if (!weights.has(term)) weights.set(term, weight);
     };
-    for (const lemma of lemmas) {
+    // every word's postings at once (one round trip, not one a word); the few unknown
+    // words are corrected after
+    const known = correct ? await Promise.all(lemmas.map((l) => this.postings(l))) : [];
+    for (const [i, lemma] of lemmas.entries()) {
       let use = lemma;
-      if (correct && !(await this.postings(lemma))) {
+      if (correct && !known[i]) {
         const fixed = await this.correction(lemma);
         if (fixed) {
           corrected.push([lemma, fixed]);
