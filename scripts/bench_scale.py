@@ -348,7 +348,6 @@ def _docs_state(docs: Path) -> dict[str, tuple[int, int]]:
 
 
 def one(n: int, work: Path, browser: bool) -> dict[str, Any]:
-    from avgust.config import load_config
     from avgust.pipeline import run_build
 
     work.mkdir(parents=True, exist_ok=True)
@@ -361,15 +360,7 @@ def one(n: int, work: Path, browser: bool) -> dict[str, Any]:
         write_resolution(sources, i, texts, addressees, synthetic.sources)
     written = time.perf_counter() - started
     _seed_cache(work / "cache")
-    config = load_config(
-        ROOT,
-        resolutions_dir=sources,
-        docs_dir=work / "docs",
-        site_dir=work / "site",
-        index_dir=work / "index",
-        cache_dir=work / "cache",
-        quiet=True,
-    )
+    config = _config(work)
     embedder = BlendEmbedder(vectors, synthetic.sources)
     _reset_peak()
     started = time.perf_counter()
@@ -411,9 +402,23 @@ def one(n: int, work: Path, browser: bool) -> dict[str, Any]:
     return result
 
 
+def _config(work: Path) -> Any:
+    """The configuration of a synthetic build in ``work`` (its sources in resolutions/)."""
+    from avgust.config import load_config
+
+    return load_config(
+        ROOT,
+        resolutions_dir=work / "resolutions",
+        docs_dir=work / "docs",
+        site_dir=work / "site",
+        index_dir=work / "index",
+        cache_dir=work / "cache",
+        quiet=True,
+    )
+
+
 def rebuild(n: int, work: Path) -> dict[str, Any]:
     """Resolution ``n`` added to the corpus :func:`one` built in ``work``, and the build again."""
-    from avgust.config import load_config
     from avgust.pipeline import run_build
 
     texts, addressees, vectors = _real(work / "cache")
@@ -421,15 +426,7 @@ def rebuild(n: int, work: Path) -> dict[str, Any]:
     sources = work / "resolutions"
     # the blend needs the pairs of the new texts only: the others' vectors are in the cache
     write_resolution(sources, n, texts, addressees, synthetic.sources)  # one new resolution
-    config = load_config(
-        ROOT,
-        resolutions_dir=sources,
-        docs_dir=work / "docs",
-        site_dir=work / "site",
-        index_dir=work / "index",
-        cache_dir=work / "cache",
-        quiet=True,
-    )
+    config = _config(work)
     embedder = BlendEmbedder(vectors, synthetic.sources)
     _reset_peak()
     started = time.perf_counter()
