@@ -23,8 +23,8 @@ the parser keeps the texts as written) is embedded by the real model and counted
 into the project's. Everything else — parsing, themes, BM25, faiss, similar directives,
 pages, mkdocs, the search data — is the real build.
 
-Columns: build time (and its slowest stages), peak memory (the first build's peak RSS in
-the child, VmHWM; the rebuild's own in the by-stage table), site
+Columns: build time (and its slowest stages), peak memory (the build's peak RSS, VmHWM;
+the rebuild runs in a process of its own, its peak in the by-stage table), site
 size and file count, the largest file and the largest HTML page (model and runtime
 aside, they do not grow with the corpus), what the search page downloads until its first
 result and for a second query (bytes of the site's files the page fetched, measured in
@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import json
 import os
 import random
@@ -379,8 +378,6 @@ def one(n: int, work: Path, browser: bool) -> dict[str, Any]:
         "model_embedded": embedder.model_embedded,
         **_site_figures(config.site_dir),
     }
-    del report
-    gc.collect()
     before = _docs_state(config.docs_dir)
     # the rebuild in a process of its own, as `avgust build` after a new resolution runs:
     # in this one it would count what the first build freed but the allocator kept
@@ -444,8 +441,8 @@ def rebuild(n: int, work: Path) -> dict[str, Any]:
 
 
 def _reset_peak() -> None:
-    """Start the process's peak RSS (VmHWM) afresh, so each build's peak is its own: the
-    corpus writer and the first build would otherwise count towards the rebuild's."""
+    """Start the process's peak RSS (VmHWM) afresh, so the build's peak is its own: the
+    corpus writer's would otherwise count towards it."""
     # not Linux, or an old kernel: the peak then spans the whole process
     with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5", encoding="ascii")

@@ -94,7 +94,6 @@
   // added here, not repeated in the HTML of every block.
   function setUpShare() {
     for (const card of document.querySelectorAll(".avg-directive[id]")) {
-      if (card.querySelector(":scope > p > .avg-share")) continue;
       const button = document.createElement("button");
       button.type = "button";
       button.className = "avg-share";

@@ -3,11 +3,10 @@
 //
 // A directive is any element with data-directive="<slug>#<anchor>", a directive block of a
 // resolution page (its id is the page's slug and the block's id), and every link whose id is
-// its target's (resheniya/<slug>/#<anchor>):
-// the links of theme, district, year, comparison and calendar lists (class avg-d) and of a
-// similar-directive box, which gets its whole text here when the box is opened. Elements added later (search results,
-// the comparison page) get their button too. Other scripts use the
-// API below (see README, «Подборка»):
+// its target's (resheniya/<slug>/#<anchor>): the links of theme, district, year, comparison
+// and calendar lists (class avg-d) and of a similar-directive box, which gets its whole text
+// here when the box is opened. Elements added later (search results, the comparison page)
+// get their button too. Other scripts use the API below (see README, «Подборка»):
 //
 //   window.avgustCollection.add(id) / .remove(id) / .toggle(id) / .has(id) / .ids() / .set(ids)
 //   window.avgustCollection.button(id)   a ready "В подборку" button for a list of one's own
