@@ -9,7 +9,7 @@ that counts the bytes of every file it asks for, once per file (as the browser's
   results shown and the pages file;
 * + by meaning: the header's IVF directory and centroids, the nearest lists (2-bit codes), the
   int8 files of the rows rescored and the statistics (the model aside), also split by kind
-  (with the record chunks of its results and their manifests);
+  (with the record chunks of its results);
 * next search: what a second, different query adds (mean over the other queries).
 
 The full «Поиск по смыслу» page (js/fusion.js, the full fusion of avgust.search.hybrid over
@@ -74,7 +74,7 @@ SHARDS_JS = (ROOT / "src" / "avgust" / "browser" / "js" / "shards.js").as_uri()
 FUSION_JS = (ROOT / "src" / "avgust" / "browser" / "js" / "fusion.js").as_uri()
 SHOWN = 5
 # the kinds of file of a search by meaning, as the table groups them (avgust.browser.shards)
-KINDS = (("hd", "h"), ("hv",), ("w",), ("g",), ("r", "m"))
+KINDS = (("hd", "h"), ("hv",), ("w",), ("g",), ("r",))
 RELEVANCE = "tests/fixtures/data/relevance.yml"
 
 HARNESS = """

@@ -104,7 +104,7 @@ def shard(folder: Path, path: str) -> Any:
 
 
 def exported_records(folder: Path, data: dict[str, Any]) -> list[dict[str, Any]]:
-    return [r for path in record_files(folder, data) for r in shard(folder, path)]
+    return [r for path in record_files(data) for r in shard(folder, path)]
 
 
 def relevance_queries() -> list[str]:

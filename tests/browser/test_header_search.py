@@ -152,10 +152,43 @@ def test_typing_in_the_header_gives_directives_by_words_then_enter_refines_them_
     assert "уточнены по смыслу" in tab.page.locator(".avg-hs-live").inner_text()
     hybrid = tab.directives()
     assert hybrid and len({d["id"] for d in hybrid} & _mentoring(index)) >= len(hybrid) - 1
+    # with the model there, typing answers by words at once, then by meaning after a pause
+    tab.page.locator(BOX).fill("воспитание")
+    tab.wait_for("воспитание", "lexical")
+    tab.wait_for("воспитание", "hybrid")
+    tab.page.locator(BOX).fill("наставничество")
+    tab.wait_for("наставничество", "hybrid")
+    assert tab.directives() == hybrid
     tab.page.locator(DIRECTIVES).first.locator("a").click()
     anchor = hybrid[0]["id"].split("#", 1)[1]
     tab.page.wait_for_url(f"**/#{anchor}")
     assert tab.page.evaluate("() => document.querySelector(':target')?.id") == anchor
+
+
+def test_the_answer_follows_the_keystrokes_and_the_last_text_wins(tab: Tab) -> None:
+    """Every keystroke searches by words (no pause counted against the answer), one search at
+    a time: a search held on the network is overtaken by the text typed meanwhile."""
+    tab.goto(PAGE)
+    box = tab.page.locator(BOX)
+    box.click()
+    tab.page.wait_for_function("() => document.querySelector('.avg-hs').dataset.ready === 'true'")
+    held: list[Any] = []
+    records = "**/assets/search/s/r*.bin"
+    tab.page.route(records, lambda route: held.append(route))
+    with tab.page.expect_request(lambda request: "/assets/search/s/r" in request.url):
+        box.fill("горячее питание")
+    box.fill("воспитание")  # typed while the first search waits for its records
+    assert held  # the page's messages come in order: the route was taken before the fill
+    tab.page.unroute(records)
+    for route in held:
+        route.continue_()
+    tab.wait_for("воспитание", "lexical")
+    last = tab.directives()
+    assert last and all("воспитани" in d["text"].lower() for d in last)
+    box.fill("")
+    box.press_sequentially("воспитание")  # one input event a letter
+    tab.wait_for("воспитание", "lexical")
+    assert tab.directives() == last
 
 
 def test_an_english_query_finds_russian_directives_once_the_model_is_loaded(

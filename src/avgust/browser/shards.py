@@ -10,8 +10,9 @@ What a visitor downloads must not grow with the corpus, so nothing here is one f
                       per term its document rows (delta coded) and BM25 weights (×1000), the
                       postings of a frequent term kept to its MAX_POSTINGS strongest documents
     s/l-<hash>.bin    the word-form → lemma table sharded by form, likewise
-    s/r<n>-<hash>.bin the records (text, district, …) in chunks of RECORD_CHUNK rows
-    s/m-<hash>.bin    a manifest: the names of RECORD_MANIFEST record chunks
+    s/r<n>-<hash>.bin the records (text, district, …) in chunks of RECORD_CHUNK rows, named by
+                      the hash of their group of RECORD_GROUP chunks (meta.json lists one per
+                      group, so a chunk's name needs no file read first)
     s/p-<hash>.bin    the pages a query may name: themes, districts, years, resolutions
     s/c-<hash>.i8     IVF centroids (k-means of the directive vectors), int8 with a scale per row
     s/v-<hash>.i8     one IVF list: its rows (int32), scales (float32) and int8 vectors (the full
@@ -94,11 +95,11 @@ from avgust.util.fs import atomic_write
 
 META_FILE = "meta.json"
 SHARD_DIR = "s"
-SHARDS_FORMAT = 2
+SHARDS_FORMAT = 3
 TERM_SHARD = 6000  # postings per term shard (≈ 10–15 KB deflated)
 LEXICON_SHARD = 4000  # forms per lemma shard
 RECORD_CHUNK = 24  # records per chunk: one screen of results touches one or two chunks
-RECORD_MANIFEST = 128  # record chunks named per manifest file (~1 KB)
+RECORD_GROUP = 128  # record chunks named by one hash in meta.json
 MAX_POSTINGS = 2000  # strongest documents kept per term: a frequent word stays one small file
 WEIGHT_SCALE = 1000  # BM25 weights stored as integers (three decimals)
 STATS_RANK = 24  # eigenvectors of the covariance kept for the dense z-score
@@ -152,11 +153,15 @@ class _Writer:
         self.dest = dest
         self.written: list[Path] = []
 
-    def put(self, prefix: str, suffix: str, data: bytes) -> str:
-        digest = hashlib.sha256(data).hexdigest()[:12]
-        rel = f"{SHARD_DIR}/{prefix}-{digest}{suffix}"
+    def put(self, prefix: str, suffix: str, data: bytes, digest: str = "") -> str:
+        """Write ``data`` as s/<prefix>-<digest><suffix>: its own hash unless ``digest``."""
+        rel = f"{SHARD_DIR}/{prefix}-{digest or _digest(data)}{suffix}"
         self.written.append(atomic_write(self.dest / rel, data))
         return rel
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:12]
 
 
 def postings(lexical: LexicalIndex) -> list[tuple[list[int], list[float]]]:
@@ -242,26 +247,30 @@ def record_json(record: DirectiveRecord) -> dict[str, Any]:
 
 
 def _record_chunks(records: Sequence[DirectiveRecord], writer: _Writer) -> dict[str, Any]:
-    """The record chunks, named in manifests of RECORD_MANIFEST chunks: meta.json lists only
-    the manifests (a list of every chunk made it 134 KB at 99,000 directives)."""
-    files = []
-    for n, start in enumerate(range(0, len(records), RECORD_CHUNK)):
-        chunk = [record_json(r) for r in records[start : start + RECORD_CHUNK]]
-        files.append(writer.put(f"r{n}", ".bin", deflate(_json(chunk))))
-    manifests = [
-        writer.put("m", ".bin", deflate(_json(files[start : start + RECORD_MANIFEST])))
-        for start in range(0, len(files), RECORD_MANIFEST)
+    """The record chunks, s/r<n>-<hash of its group>.bin: meta.json lists one hash for each
+    RECORD_GROUP chunks. A list of every chunk made meta.json 134 KB at 99,000 directives;
+    manifests of chunk names cost each search a round trip before its records (a chunk whose
+    group changes is renamed with it: a name still stands for one content)."""
+    chunks = [
+        deflate(_json([record_json(r) for r in records[start : start + RECORD_CHUNK]]))
+        for start in range(0, len(records), RECORD_CHUNK)
     ]
-    return {"size": RECORD_CHUNK, "per": RECORD_MANIFEST, "manifests": manifests}
+    groups = []
+    for start in range(0, len(chunks), RECORD_GROUP):
+        group = chunks[start : start + RECORD_GROUP]
+        digest = _digest(b"".join(hashlib.sha256(data).digest() for data in group))
+        for n, data in enumerate(group, start):
+            writer.put(f"r{n}", ".bin", data, digest)
+        groups.append(digest)
+    return {"size": RECORD_CHUNK, "per": RECORD_GROUP, "groups": groups}
 
 
-def record_files(dest: Path, meta: Mapping[str, Any]) -> list[str]:
-    """Every record chunk's path, in order, from meta.json's manifests."""
-    return [
-        path
-        for manifest in meta["records"]["manifests"]
-        for path in json.loads(inflate((dest / manifest).read_bytes()))
-    ]
+def record_files(meta: Mapping[str, Any]) -> list[str]:
+    """Every record chunk's path, in order, as the page names them from meta.json."""
+    records = meta["records"]
+    count = -(-int(meta["count"]) // int(records["size"]))
+    groups, per = records["groups"], int(records["per"])
+    return [f"{SHARD_DIR}/r{n}-{groups[n // per]}.bin" for n in range(count)]
 
 
 def _vector_chunks(vectors: np.ndarray, writer: _Writer) -> dict[str, Any]:

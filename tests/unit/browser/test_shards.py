@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -155,9 +156,17 @@ def test_every_file_is_named_by_its_content_and_a_second_export_writes_the_same(
 ) -> None:
     files = sorted(p for p in (shards / "s").iterdir())
     assert files
+    groups: dict[str, list[tuple[int, bytes]]] = {}
     for path in files:
-        digest = path.name.split("-", 1)[1].split(".", 1)[0]
+        prefix, digest = path.name.split(".", 1)[0].split("-", 1)
+        if re.fullmatch(r"r\d+", prefix):  # a record chunk: named by its group's hash
+            groups.setdefault(digest, []).append((int(prefix[1:]), path.read_bytes()))
+            continue
         assert hashlib.sha256(path.read_bytes()).hexdigest().startswith(digest), path
+    assert groups
+    for digest, chunks in groups.items():
+        joined = b"".join(hashlib.sha256(data).digest() for _, data in sorted(chunks))
+        assert hashlib.sha256(joined).hexdigest().startswith(digest)
     records = [DirectiveRecord.from_json(r) for r in fixture["python"]["records"]]
     extra = {"lexical_weight": fixture["python"]["lexical_weight"]}
     export_shards(records, lexical, lexicon, vectors, [], tmp_path, extra=extra)
@@ -169,15 +178,16 @@ def test_the_record_chunks_hold_every_record_in_order(
     shards: Path, fixture: dict[str, Any]
 ) -> None:
     meta = json.loads((shards / META_FILE).read_text(encoding="utf-8"))
-    files = record_files(shards, meta)
+    files = record_files(meta)
     rows = [r for f in files for r in json.loads(inflate((shards / f).read_bytes()))]
     assert [r["id"] for r in rows] == [r["id"] for r in fixture["python"]["records"]]
     assert all(
         len(json.loads(inflate((shards / f).read_bytes()))) <= meta["records"]["size"]
         for f in files
     )
-    per = meta["records"]["per"]  # meta.json names the manifests, not every chunk
-    assert len(meta["records"]["manifests"]) == -(-len(files) // per)
+    per = meta["records"]["per"]  # meta.json names a hash per group, not every chunk
+    assert len(meta["records"]["groups"]) == -(-len(files) // per)
+    assert sorted(files) == sorted(f"s/{p.name}" for p in (shards / "s").glob("r*-*.bin"))
 
 
 def test_bm25_from_the_term_shards_scores_as_the_lexical_index(

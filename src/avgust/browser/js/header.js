@@ -1,9 +1,11 @@
 // avgust: the one search box, in the header of every page (the avgust MkDocs plugin writes its
 // markup, avgust/browser/export.py header_html). Until the box is focused this script fetches
 // nothing; on focus it reads meta.json (a few KB), and each query fetches only the shards it
-// needs (shards.js). Typing answers by words at once; Enter or the button also loads the model
-// (once, kept by the browser) and the answer is refined by meaning in place. On a metered
-// connection (Save-Data) the model is only loaded when the visitor says so.
+// needs (shards.js). Typing answers by words at once, on every keystroke (one search at a time,
+// then the latest text); once the model is there a pause in the typing also refines the answer
+// by meaning. Enter or the button loads the model (once, kept by the browser) and the answer is
+// refined by meaning in place. On a metered connection (Save-Data) the model is only loaded
+// when the visitor says so.
 //
 // The answer is a grid (a combobox with a grid popup): one row per result, its link in the
 // first cell and, for a directive, «В подборку» (collection.js) in the second; the arrows
@@ -16,7 +18,10 @@ const SITE = new URL("../../", import.meta.url);
 const FIRST = 5; // results shown at first (a phone screen)
 const MORE = 5;
 const FETCHED = 30;
-const TYPE_DELAY_MS = 120;
+// the typing pause after which, the model being there, the answer is refined by meaning: longer
+// than the gap between a phone's keystrokes (~250–400 ms), since each refinement may fetch IVF
+// lists (hundreds of KB at 100,000 directives) for the text typed so far
+const REFINE_DELAY_MS = 500;
 const KINDS = { theme: "Тема", district: "Район", year: "Год", resolution: "Решение" };
 // a result far below the best one is no answer: lexical scores relative, hybrid z-scores absolute
 const LEXICAL_CUT = 0.35;
@@ -106,7 +111,8 @@ function cut(result, mode) {
   return rows.map((row, i) => ({ row, score: scores[i] })).filter((h) => keep(h.score));
 }
 
-async function search(query, explicit) {
+/** Answer ``query`` by words, then (``refining``, the model loaded) by meaning. */
+async function search(query, explicit, refining = true) {
   const generation = ++state.generation;
   if (!query.trim()) {
     close();
@@ -114,15 +120,19 @@ async function search(query, explicit) {
   }
   const shards = await open();
   if (generation !== state.generation) return;
-  const [pages, lexical] = await Promise.all([namedPages(query), shards.lexicalTop(query, FETCHED)]);
-  if (generation !== state.generation) return;
-  state.pages = pages;
-  state.query = query;
-  state.corrected = lexical.corrected;
-  state.hits = cut(lexical, "lexical");
-  state.mode = "lexical";
-  state.shown = FIRST;
-  await render(generation);
+  // after the typing pause the words' answer to this very text is already shown
+  if (!(state.query === query && state.mode === "lexical" && !ui.panel.hidden)) {
+    const [pages, lexical] = await Promise.all([namedPages(query), shards.lexicalTop(query, FETCHED)]);
+    if (generation !== state.generation) return;
+    state.pages = pages;
+    state.query = query;
+    state.corrected = lexical.corrected;
+    state.hits = cut(lexical, "lexical");
+    state.mode = "lexical";
+    state.shown = FIRST;
+    await render(generation);
+  }
+  if (!refining) return;
   if (explicit && (state.model === "idle" || state.model === "failed")) {
     // not awaited: the words' answer stays usable while the model loads; then the query shown
     // by then is refined
@@ -381,6 +391,25 @@ function close() {
   state.column = 0;
 }
 
+/** One search by words at a time: a keystroke during one queues the latest text (the words'
+ * answer follows the typing at once, without a pause that would count against it). */
+const typing = { running: false, next: null };
+
+async function typed(query) {
+  typing.next = query;
+  if (typing.running) return;
+  typing.running = true;
+  try {
+    while (typing.next !== null) {
+      const text = typing.next;
+      typing.next = null;
+      await search(text, false, false).catch(failed);
+    }
+  } finally {
+    typing.running = false;
+  }
+}
+
 function bind() {
   let timer = 0;
   ui.input.addEventListener("focus", () => {
@@ -389,7 +418,10 @@ function bind() {
   });
   ui.input.addEventListener("input", () => {
     clearTimeout(timer);
-    timer = setTimeout(() => search(ui.input.value, false).catch(failed), TYPE_DELAY_MS);
+    typed(ui.input.value);
+    if (state.model === "ready") {
+      timer = setTimeout(() => search(ui.input.value, false).catch(failed), REFINE_DELAY_MS);
+    }
   });
   ui.form.addEventListener("submit", (event) => {
     event.preventDefault();

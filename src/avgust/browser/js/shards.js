@@ -224,8 +224,12 @@ export class Shards {
     const add = (term, weight) => {
       if (!weights.has(term)) weights.set(term, weight);
     };
-    // every word's postings at once (one round trip, not one a word); the few unknown
-    // words are corrected after
+    // every word's postings at once (one round trip, not one a word), its prefix term's with
+    // them (started here, read by lexical()); the few unknown words are corrected after
+    for (const lemma of lemmas) {
+      const stem = this.stem(lemma);
+      if (stem) this.postings(stem).catch(() => {});
+    }
     const known = correct ? await Promise.all(lemmas.map((l) => this.postings(l))) : [];
     for (const [i, lemma] of lemmas.entries()) {
       let use = lemma;
@@ -273,11 +277,10 @@ export class Shards {
     return out;
   }
 
-  /** Record chunk c, its name read from the manifest that lists it. */
-  async recordChunk(c) {
-    const { per, manifests } = this.meta.records;
-    const names = await this.file(manifests[Math.floor(c / per)]);
-    return this.file(names[c % per]);
+  /** Record chunk c, named by its number and its group's hash (avgust.browser.shards). */
+  recordChunk(c) {
+    const { per, groups } = this.meta.records;
+    return this.file(`s/r${c}-${groups[Math.floor(c / per)]}.bin`);
   }
 
   pages() {
