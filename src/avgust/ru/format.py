@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from babel import Locale
@@ -15,6 +16,7 @@ LOCALE = "ru"
 _DEADLINE_LABEL = re.compile(r"^\s*сроки?\s*(исполнения)?\s*[:.-]?\s*", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=8192)  # Babel's formatting is slow and a build repeats dates
 def format_date(iso: str, pattern: str = "d MMMM y") -> str:
     """An ISO date in Russian words: ``"2020-10-10"`` → ``"10 октября 2020"``."""
     return str(_babel_date(dt.date.fromisoformat(iso), pattern, locale=LOCALE))
@@ -32,6 +34,7 @@ def plural(count: int, one: str, few: str, many: str) -> str:
     return f"{count} {word}"
 
 
+@functools.lru_cache(maxsize=65536)  # pages show each directive's deadline several times
 def format_deadline(deadline: Deadline) -> str:
     """A deadline as a teacher would say it; "" when there is none.
 
