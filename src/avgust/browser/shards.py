@@ -45,10 +45,14 @@ the content's hash, so they can be cached for ever; a new build writes new names
 reader of all this is ``js/shards.js`` (the full page ranks with ``js/fusion.js``);
 :func:`ivf_search` here is its twin for scripts/measure_search_scale.py.
 
+Format 3 names a record chunk by its group's hash, which meta.json lists: format 2 listed
+manifests of chunk names, and every search waited for a manifest before its records (at 3,300
+resolutions five results shown were five manifests: 8 KB and a round trip).
+
 The header's search by meaning (format 2). The full page's √N lists of int8 rows made the
 first search by meaning download ~1.5 MB at 99,000 directives (3,300 synthetic resolutions;
 315 lists, nprobe 9: 1.3 MB of lists, 122 KB of centroids), and meta.json, which named every
-record chunk, 134 KB. Now meta.json names manifests of record chunks, and the header reads its
+record chunk, 134 KB. Now meta.json names groups of record chunks, and the header reads its
 own copy of the same lists: the centroids as 4-bit codes of their difference from the mean and
 each row as 2-bit codes of its residual from its decoded centroid (104 B against 392 B), both in
 a rotated basis (:class:`Rotation`: signs, a permutation and Walsh–Hadamard blocks, drawn from a
