@@ -39,7 +39,7 @@ from avgust.site.corpus import Corpus
 from avgust.site.data import data_page, iter_data_files
 from avgust.site.markdown import check_markdown
 from avgust.site.nav import _content_title, navigation, not_in_nav, sections
-from avgust.site.pages.calendar import iter_deadlines_pages
+from avgust.site.pages.calendar import EVENT_CODE, EventMemo, iter_deadlines_pages
 from avgust.site.pages.compare import Continuity, compare_index, iter_compare_files
 from avgust.site.pages.home import home_page
 from avgust.site.pages.resolution import resolution_page
@@ -53,7 +53,10 @@ from avgust.site.pages.taxonomy import (
     years_index,
 )
 from avgust.urls import NAV_FILE
-from avgust.util.fs import make_readable, replace_dir
+from avgust.util.fs import make_readable, read_versioned, replace_dir, write_versioned
+
+# the calendar feeds' events of the last build (pages/calendar.py EventMemo), in cache_dir
+EVENTS_FILE = "calendar-events.json"
 
 GENERATED_NOTE = (
     "# docs/ is generated\n\nEverything here is written by `avgust build` (src/avgust/site/)"
@@ -116,6 +119,7 @@ def _write_all(
         sink.put(c.district_path(district), district_page(c, district))
     for year in c.years:
         sink.update(year_pages(c, year).items())
+    events = EventMemo(read_versioned(config.cache_dir / EVENTS_FILE, EVENT_CODE))
     generated: Iterable[tuple[str, str | bytes]] = itertools.chain(
         [
             (urls.HOME_PAGE, home_page(c)),
@@ -124,7 +128,7 @@ def _write_all(
             *districts_index_pages(c).items(),
             (urls.YEARS_INDEX, years_index(c)),
         ],
-        iter_deadlines_pages(c, url),
+        iter_deadlines_pages(c, url, events),
         [(urls.DATA_PAGE, data_page(c))],
     )
     for path, body in generated:
@@ -133,6 +137,7 @@ def _write_all(
                 f"content/{path} would overwrite a generated page", config.content_dir
             )
         sink.put(path, body)
+    write_versioned(config.cache_dir / EVENTS_FILE, EVENT_CODE, events.used)
     sink.update(iter_data_files(c, url))
     compare_pages: list[tuple[str, str]] = []
     sink.update(iter_compare_files(c, links, url, compare_pages))  # Подборка and Сравнение

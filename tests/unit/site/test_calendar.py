@@ -17,7 +17,13 @@ from avgust import urls
 from avgust.parse.batch import parse_all
 from avgust.records import DeadlineKind, Resolution
 from avgust.site.corpus import Corpus
-from avgust.site.pages.calendar import PAGE_ENTRIES, calendar_pages, deadlines_pages, ical_feed
+from avgust.site.pages.calendar import (
+    PAGE_ENTRIES,
+    EventMemo,
+    calendar_pages,
+    deadlines_pages,
+    ical_feed,
+)
 from tests.support.project import ROOT, source_files
 
 SITE = "https://example.org/avgust/"
@@ -81,6 +87,44 @@ def test_uids_and_files_are_the_same_on_every_build(
     resolutions: list[Resolution], files: dict[str, str | bytes]
 ) -> None:
     assert deadlines_pages(Corpus(list(reversed(resolutions)), (), {}), SITE) == files
+
+
+def test_a_rebuild_takes_each_unchanged_event_from_the_last_build_and_makes_the_changed_anew(
+    resolutions: list[Resolution], files: dict[str, str | bytes]
+) -> None:
+    first = EventMemo()
+    assert deadlines_pages(Corpus(resolutions, (), {}), SITE, first) == files
+    events = len(list(_feed(files, "vse").walk("VEVENT")))
+    assert len(first.used) == events  # one entry an event, none twice
+    # what the build before wrote is what this one writes: a marked entry shows it is reused
+    key, text = next(iter(first.used.items()))
+    uid = re.search(r"UID:(\S+)", text)
+    assert uid
+    marked = EventMemo({**first.used, key: text.replace("TRANSPARENT", "OPAQUE")})
+    again = deadlines_pages(Corpus(resolutions, (), {}), SITE, marked)
+    feed = again[urls.deadline_feed_path("vse")]
+    assert isinstance(feed, bytes) and feed.count(b"TRANSP:OPAQUE") == 1
+    assert marked.used.keys() == first.used.keys()
+    # a directive whose text changed: its event is made anew, the others come from the memo
+    slug, anchor = uid.group(1).removesuffix("@avgust").split(".", 1)
+    changed = [
+        dataclasses.replace(
+            r,
+            directives=tuple(
+                dataclasses.replace(d, text=d.text + " (уточнено)") if d.anchor == anchor else d
+                for d in r.directives
+            ),
+        )
+        if r.slug == slug
+        else r
+        for r in resolutions
+    ]
+    later = EventMemo(marked.used)
+    rebuilt = deadlines_pages(Corpus(changed, (), {}), SITE, later)
+    event = next(e for e in _feed(rebuilt, "vse").walk("VEVENT") if str(e["uid"]) == uid.group(1))
+    assert str(event["transp"]) == "TRANSPARENT" and "(уточнено)" in str(event["description"])
+    assert len(later.used) == events and key not in later.used
+    assert len(later.used.keys() & first.used.keys()) == events - 1
 
 
 def test_text_is_escaped_in_the_feed(resolutions: list[Resolution]) -> None:
