@@ -19,18 +19,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-QUERIES = ("наставничество молодых педагогов", "центры «Точка роста»", "горячее питание школьников")
-BOX = "input.avg-hs-input"
-CLOCK = """() => {
-  const root = document.querySelector('.avg-hs');
-  let asked = 0;
-  window.avgustAnswered = {};
-  root.addEventListener('input', () => { asked = performance.now(); }, true);
-  new MutationObserver(() => {
-    if (root.dataset.mode === 'lexical' && !(root.dataset.query in window.avgustAnswered))
-      window.avgustAnswered[root.dataset.query] = performance.now() - asked;
-  }).observe(root, { attributes: true, attributeFilter: ['data-query', 'data-mode'] });
-}"""
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_index import QUERIES as INDEX_QUERIES  # noqa: E402
+from bench_scale import ANSWER_CLOCK, HEADER_BOX  # noqa: E402
+
+QUERIES = INDEX_QUERIES[:3]  # Russian: the box answers them by words
 ANSWERED = """(q) => { const r = document.querySelector('.avg-hs');
                       return r.dataset.query === q && r.dataset.mode === 'lexical'; }"""
 
@@ -50,8 +44,8 @@ def typing(site: Path, delay: float) -> list[tuple[str, float, Counter[str]]]:
         page.on("requestfinished", lambda request: fetched.append(request.url))
         page.goto(base + page_path.relative_to(site).as_posix() + "/")
         page.wait_for_load_state("load")
-        page.evaluate(CLOCK)
-        box = page.locator(BOX)
+        page.evaluate(ANSWER_CLOCK)
+        box = page.locator(HEADER_BOX)
         box.click()
         page.wait_for_function("() => document.querySelector('.avg-hs').dataset.ready === 'true'")
         for query in QUERIES:
@@ -65,7 +59,7 @@ def typing(site: Path, delay: float) -> list[tuple[str, float, Counter[str]]]:
                 kind = re.match(r"assets/search/s/([a-z]+)\d*-", rel)
                 if kind:
                     kinds[kind.group(1)] += (site / rel).stat().st_size
-            answered = float(page.evaluate("(q) => window.avgustAnswered[q]", query))
+            answered = float(page.evaluate("(q) => window.avgustAnswered[q + '|lexical']", query))
             out.append((query, answered, kinds))
         browser.close()
     return out
