@@ -119,7 +119,7 @@ KMEANS_ITERATIONS = 25
 # of RESCORE_CHUNK rows (see _header_ivf)
 ROW_BITS = 2
 CENTROID_BITS = 4
-RESCORE_CHOICES = (32, 48, 64, 96, 128)  # the build keeps the one that downloads the least
+RESCORE_CHOICES = (32, 48, 64, 96, 128, 192, 256, 384, 512)  # the build keeps the cheapest
 RESCORE_CHUNK = 4
 HASH_BYTES = 6  # a rescoring file's name in its list file: the first 12 hex digits, as bytes
 ROTATION_ROUNDS = 3
@@ -645,42 +645,56 @@ def header_search(
     """The header's search by meaning (js/shards.js ``dense``): the k best rows and scores of
     the nprobe lists nearest to the query by their 4-bit centroids, each row scored by its
     2-bit code, the ``rescore`` best of those by their int8 vectors."""
-    probe = ivf.nprobe if nprobe is None else nprobe
-    scan = _scan(ivf, query, probe)
-    return _pick(scan, probe, ivf.rescore if rescore is None else rescore, k)
+    scan = _scan(ivf, query, ivf.nprobe if nprobe is None else nprobe)
+    rescore = ivf.rescore if rescore is None else rescore
+    top, scores = _rescored_top(scan, _best(scan.rows, scan.coarse, rescore + k), rescore, k)
+    return scan.rows[top], scores
 
 
 @dataclass(frozen=True)
 class _Scan:
-    """One query's scores in the lists nearest to it (nearest first): per list its rows, their
-    2-bit scores and their int8 cosines."""
+    """One query's scores in the lists nearest to it, concatenated nearest list first: the rows,
+    their 2-bit scores and their int8 cosines; the first ``ends[p]`` are those of p lists."""
 
-    rows: tuple[np.ndarray, ...]
-    coarse: tuple[np.ndarray, ...]
-    fine: tuple[np.ndarray, ...]
+    lists: np.ndarray  # the lists scanned, nearest first
+    ends: np.ndarray
+    rows: np.ndarray
+    coarse: np.ndarray
+    fine: np.ndarray
 
 
-def _scan(ivf: HeaderIVF, query: np.ndarray, probe: int) -> _Scan:
+def _scan(ivf: HeaderIVF, query: np.ndarray, lists: int) -> _Scan:
     q = np.asarray(query, np.float32)
     turned = ivf.rotation.apply(q[None])[0]
     near = float(ivf.mean @ q) + ivf.centroids @ turned
-    order = np.argsort(-near, kind="stable")[:probe]
+    order = np.argsort(-near, kind="stable")[:lists]
+    if not len(order):
+        empty = np.zeros(0, np.float32)
+        return _Scan(order, np.zeros(1, np.int64), np.zeros(0, np.int64), empty, empty)
     return _Scan(
-        rows=tuple(ivf.rows[c] for c in order),
-        coarse=tuple(near[c] + ivf.residuals[c] @ turned for c in order),
-        fine=tuple(ivf.fine[c] @ q for c in order),
+        lists=order,
+        ends=np.concatenate(([0], np.cumsum([len(ivf.rows[c]) for c in order]))),
+        rows=np.concatenate([ivf.rows[c] for c in order]),
+        coarse=np.concatenate([near[c] + ivf.residuals[c] @ turned for c in order]).astype(
+            np.float32
+        ),
+        fine=np.concatenate([ivf.fine[c] @ q for c in order]).astype(np.float32),
     )
 
 
-def _pick(scan: _Scan, probe: int, rescore: int, k: int) -> tuple[np.ndarray, np.ndarray]:
-    if not probe or not scan.rows:
-        return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    rows = np.concatenate(scan.rows[:probe])
-    scores = np.concatenate(scan.coarse[:probe]).astype(np.float32)
-    best = _best(rows, scores, rescore)
-    scores[best] = np.concatenate(scan.fine[:probe])[best]
-    top = _best(rows, scores, k)
-    return rows[top], scores[top]
+def _rescored_top(
+    scan: _Scan, order: np.ndarray, rescore: int, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions and scores of the k best rows of the scan (or of the rows of its first lists)
+    once the ``rescore`` best by 2-bit score have their int8 cosine; ``order``: those rows'
+    positions by 2-bit score, best first, at least ``rescore + k`` of them. The best rows left
+    unrescored are the k after the rescored ones, so one partial sort serves every
+    ``rescore`` up to its length."""
+    rescored, rest = order[:rescore], order[rescore : rescore + k]
+    pool = np.concatenate((rescored, rest))
+    scores = np.concatenate((scan.fine[rescored], scan.coarse[rest]))
+    best = _best(scan.rows[pool], scores, k)
+    return pool[best], scores[best]
 
 
 def _best(rows: np.ndarray, scores: np.ndarray, m: int) -> np.ndarray:
@@ -737,52 +751,128 @@ def _encode_header(
     return ivf, (c_codes, c_steps), rows_codes
 
 
+@dataclass(frozen=True)
+class _HeaderLayout:
+    """The sizes of the header's files as _header_ivf writes them: per list the number of the
+    rescoring file of each of its rows, the bytes of each rescoring file and of each list."""
+
+    files: tuple[np.ndarray, ...]
+    file_bytes: np.ndarray
+    list_bytes: np.ndarray
+
+    @classmethod
+    def of(cls, ivf: HeaderIVF) -> _HeaderLayout:
+        dim = len(ivf.mean)
+        files: list[np.ndarray] = []
+        rows_of_file: list[int] = []
+        list_bytes: list[int] = []
+        for rows in ivf.rows:
+            chunks = -(-len(rows) // RESCORE_CHUNK)
+            files.append(len(rows_of_file) + np.arange(len(rows)) // RESCORE_CHUNK)
+            rows_of_file += [
+                min(RESCORE_CHUNK, len(rows) - i * RESCORE_CHUNK) for i in range(chunks)
+            ]
+            list_bytes.append(len(rows) * (8 + dim * ROW_BITS // 8) + chunks * HASH_BYTES)
+        return cls(
+            files=tuple(files),
+            file_bytes=np.array(rows_of_file, np.float64) * (4 + dim),
+            list_bytes=np.array(list_bytes, np.float64),
+        )
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """A calibration query's scan, which of its rows are hits (exact cosine within TIE of the
+    exhaustive k-th best), each row's rescoring file and the bytes of the first p lists."""
+
+    scan: _Scan
+    good: np.ndarray
+    files: np.ndarray
+    list_bytes: np.ndarray
+
+
+def _calibration_probe(
+    ivf: HeaderIVF,
+    vectors: np.ndarray,
+    query: np.ndarray,
+    lists: int,
+    depth: int,
+    layout: _HeaderLayout,
+) -> _Probe:
+    scan = _scan(ivf, query, lists)
+    exact = vectors @ np.asarray(query, np.float32)
+    kth = float(np.sort(exact)[::-1][min(depth, len(vectors)) - 1])
+    return _Probe(
+        scan=scan,
+        good=exact[scan.rows] >= kth - TIE,
+        files=np.concatenate([layout.files[c] for c in scan.lists]),
+        list_bytes=np.concatenate(([0], np.cumsum(layout.list_bytes[scan.lists]))),
+    )
+
+
+def _probe_outcomes(
+    probe: _Probe, lists: int, choices: Sequence[int], depth: int, layout: _HeaderLayout
+) -> list[tuple[float, float]]:
+    """Per number of rows rescored in ``choices``: (recall, bytes) of :func:`header_search`
+    with ``lists`` lists."""
+    n = int(probe.scan.ends[lists])
+    order = _best(probe.scan.rows[:n], probe.scan.coarse[:n], max(choices) + depth)
+    out = []
+    for rescore in choices:
+        top, _ = _rescored_top(probe.scan, order, rescore, depth)
+        found = float(np.mean(probe.good[top])) if len(top) else 1.0
+        fetched = float(layout.file_bytes[np.unique(probe.files[order[:rescore]])].sum())
+        out.append((found, float(probe.list_bytes[lists]) + fetched))
+    return out
+
+
 def _header_depth(
     vectors: np.ndarray, ivf: HeaderIVF, queries: np.ndarray | None
 ) -> tuple[int, int]:
-    """(nprobe, rescore): for each number of rows rescored in RESCORE_CHOICES, the fewest
-    lists whose header search reaches RECALL_TARGET at depth 10 (ties within TIE count) in
-    each group of :func:`calibration_queries`; of these pairs the one that downloads the least.
+    """(nprobe, rescore): of the pairs of a number of lists and a number of rows rescored (of
+    RESCORE_CHOICES) whose header search reaches RECALL_TARGET at depth 10 (ties within TIE
+    count) in each group of :func:`calibration_queries`, the one whose search downloads the
+    least, as measured on the same queries: the lists probed and the rescoring files their
+    best rows fall in (a group's mean; the most of the groups).
 
-    Lists are tried one by one: with a fixed number of rows rescored, recall falls again once
-    so many rows are scanned that their 2-bit scores crowd the best out of the rescoring. If
-    no pair reaches the target, the one with the best recall. The header shows the first
-    screen of results; the 30 best of the full page come from its own int8 lists.
+    With a fixed number of rows rescored, recall can fall again once so many rows are scanned
+    that their 2-bit scores crowd the best out of the rescoring, so every number of lists is
+    tried up to a quarter of them, until each choice has reached the target or the lists alone
+    weigh more than the cheapest pair found. If no pair reaches the target, the one with the
+    best recall. The header shows the first screen of results; the 30 best of the full page
+    come from its own int8 lists.
     """
     groups = calibration_queries(vectors, queries)
     every = len(ivf.rows)
-    scans = [[(q, _scan(ivf, q, every)) for q in group] for group in groups]
-    depth = RECALL_DEPTHS[0]
-    tenth = {
-        id(scan): np.sort(vectors @ q)[::-1][min(depth, len(vectors)) - 1]
-        for group in scans
-        for q, scan in group
-    }
-
-    def recall(probe: int, rescore: int) -> float:
-        least = 1.0
-        for group in scans:
-            found = 0.0
-            for q, scan in group:
-                rows, _ = _pick(scan, probe, rescore, depth)
-                found += float(np.mean(vectors[rows] @ q >= tenth[id(scan)] - TIE))
-            least = min(least, found / max(len(group), 1))
-        return least
-
-    dim = vectors.shape[1]
-    list_bytes = len(vectors) / max(every, 1) * (8 + dim * ROW_BITS / 8)
     limit = every if every <= 64 else max(64, every // 4)
+    depth = RECALL_DEPTHS[0]
+    layout = _HeaderLayout.of(ivf)
+    probes = [
+        [_calibration_probe(ivf, vectors, q, limit, depth, layout) for q in group]
+        for group in groups
+    ]
+    choices = list(RESCORE_CHOICES)
     chosen: tuple[bool, float, float, int, int] | None = None  # reached, recall, −cost, …
-    for rescore in RESCORE_CHOICES:
-        for probe in range(1, limit + 1):
-            got = recall(probe, rescore)
-            cost = probe * list_bytes + rescore * RESCORE_CHUNK * (4 + dim)
+    for lists in range(1, limit + 1):
+        outcomes = [
+            np.array([_probe_outcomes(p, lists, choices, depth, layout) for p in group])
+            for group in probes
+            if group
+        ]
+        left = []
+        for i, rescore in enumerate(choices):
+            got = min(float(o[:, i, 0].mean()) for o in outcomes)
+            cost = max(float(o[:, i, 1].mean()) for o in outcomes)
             reached = got >= RECALL_TARGET - 1e-9
-            key = (reached, 1.0 if reached else got, -cost, probe, rescore)
+            key = (reached, 1.0 if reached else got, -cost, lists, rescore)
             if chosen is None or key[:3] > chosen[:3]:
                 chosen = key
-            if reached:
-                break
+            if not reached:  # once reached, a choice costs more with every further list
+                left.append(rescore)
+        choices = left
+        lightest = max(float(np.mean([p.list_bytes[lists] for p in g])) for g in probes if g)
+        if not choices or (chosen is not None and chosen[0] and lightest >= -chosen[2]):
+            break
     assert chosen is not None
     return chosen[3], chosen[4]
 

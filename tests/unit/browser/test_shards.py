@@ -23,12 +23,17 @@ import pytest
 
 from avgust.browser.export import nav_pages, ungrouped
 from avgust.browser.shards import (
+    HASH_BYTES,
     META_FILE,
+    RESCORE_CHOICES,
     ROTATION_ROUNDS,
     ROTATION_SEED,
     TIE,
     Page,
     Rotation,
+    _calibration_probe,
+    _HeaderLayout,
+    _probe_outcomes,
     _recall_curve,
     build_ivf,
     calibration_queries,
@@ -279,6 +284,44 @@ def test_the_sharded_hybrid_ranking_returns_the_exhaustive_top_10(
         overlaps.append(len(set(exact.tolist()) & set(out["hybrid"])) / 10)
     assert np.mean(overlaps) >= 0.95, overlaps
     assert min(overlaps) >= 0.8, overlaps
+
+
+def test_the_header_calibration_measures_what_the_header_search_finds_and_fetches(
+    shards: Path, vectors: np.ndarray
+) -> None:
+    """Its recall and bytes, for every number of lists and of rows rescored, against a plain
+    search over the files as the page reads them: every scanned row's 2-bit score, the best
+    ``rescore`` given their int8 cosine, the 10 best; the list files probed and the rescoring
+    files those rows are in, named in their list file, as sizes on disk."""
+    meta = json.loads((shards / META_FILE).read_text(encoding="utf-8"))
+    ivf = read_header_ivf(shards, meta)
+    directory = json.loads(inflate((shards / meta["ivf"]["header"]).read_bytes()))
+    layout = _HeaderLayout.of(ivf)
+    every = len(ivf.rows)
+    choices = (1, 3, 10, *RESCORE_CHOICES)  # few rescored: the 10 best mix int8 and 2-bit scores
+    for q in calibration_queries(vectors, None)[0][:12]:
+        kth = np.sort(vectors @ q)[::-1][9]
+        probe = _calibration_probe(ivf, vectors, q, every, 10, layout)
+        scan = probe.scan
+        for lists in range(1, every + 1):
+            outcomes = _probe_outcomes(probe, lists, choices, 10, layout)
+            n = scan.ends[lists]
+            rows, coarse = scan.rows[:n], scan.coarse[:n]
+            for rescore, (found, fetched) in zip(choices, outcomes, strict=True):
+                scores = coarse.copy()
+                rescored = np.lexsort((rows, -coarse))[:rescore]
+                scores[rescored] = scan.fine[rescored]
+                top = rows[np.lexsort((rows, -scores))[:10]]
+                assert found == pytest.approx(np.mean(vectors[top] @ q >= kth - TIE))
+                paths = {directory["lists"][c] for c in scan.lists[:lists]}
+                for at in rescored:
+                    c = scan.lists[np.searchsorted(scan.ends, at, side="right") - 1]
+                    body = (shards / directory["lists"][c]).read_bytes()
+                    count = len(ivf.rows[c])
+                    names = body[8 * count + count * len(q) // 4 :]
+                    i = (at - scan.ends[list(scan.lists).index(c)]) // directory["chunk"]
+                    paths.add(f"s/w-{names[i * HASH_BYTES : (i + 1) * HASH_BYTES].hex()}.i8")
+                assert fetched == sum((shards / path).stat().st_size for path in paths)
 
 
 def test_nprobe_is_chosen_for_the_recall_target_at_build_time(vectors: np.ndarray) -> None:
