@@ -257,8 +257,8 @@ def _run(config: Config, site: bool, embedder: Embedder | None) -> BuildReport:
         summary = build_index(resolutions, embedder, config, themes=themes)
         result.append(
             f"{summary.directives} directives: {len(passages) - reused} embedded, "
-            f"{reused} from cache; {summary.similar_pairs} similar pairs "
-            f"({embedder.model_id})"
+            f"{reused} from cache; {summary.similar_pairs} similar pairs, "
+            f"{summary.similar_searched} lists searched ({embedder.model_id})"
         )
     report.resolutions = list(resolutions)
     if not site:

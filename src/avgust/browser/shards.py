@@ -114,6 +114,7 @@ RECALL_TARGET = 0.97  # nprobe is the smallest whose build-time recall reaches t
 RECALL_DEPTHS = (10, 30)  # … for the 10 and the 30 best (see build_ivf)
 CALIBRATION_SAMPLE = 200  # held-out directive vectors made query-like (calibration_queries)
 KMEANS_ITERATIONS = 25
+QUERY_BLOCK = 64  # calibration queries scored against every vector at once
 # the header's scan: the IVF lists again, each row as 2-bit codes of its residual from its list's
 # (4-bit) centroid in a rotated basis; the RESCORE best rows get their int8 cosine from files
 # of RESCORE_CHUNK rows (see _header_ivf)
@@ -507,31 +508,42 @@ def ivf_search(
     return rows[best], scores[best]
 
 
-def _recall_curve(
+def _recall_curves(
     vectors: np.ndarray,
     centroids: np.ndarray,
     assign: np.ndarray,
     approx: np.ndarray,
     queries: np.ndarray,
-    k: int,
+    depths: Sequence[int],
 ) -> np.ndarray:
-    """recall@k of :func:`ivf_search` for every nprobe from 1 to all lists (index nprobe − 1),
-    counted as the k best rows of :func:`ivf_search` against the exhaustive k-th score
-    (less TIE), in one pass per query."""
+    """recall@k of :func:`ivf_search` for each k of ``depths`` (rows) and every nprobe from 1 to
+    all lists (column nprobe − 1), counted as the k best rows of :func:`ivf_search` against
+    the exhaustive k-th score (less TIE), in one pass per query. The k best of the nearest p
+    lists are among the k best of each, so each list gives its k best and one more list
+    merges k rows into k."""
     lists = len(centroids)
-    out = np.zeros(lists)
-    k = min(k, len(vectors))
-    rows = np.arange(len(vectors))
-    for q in queries:
-        exact = vectors @ q
-        kth = float(np.sort(exact)[::-1][k - 1])
-        rank_of_list = np.empty(lists, dtype=np.int64)
-        rank_of_list[np.argsort(-(centroids @ q), kind="stable")] = np.arange(lists)
-        order = np.lexsort((rows, -(approx @ q)))  # the int8 scores, best first
-        probe_at = rank_of_list[assign[order]]  # a row is searched once nprobe > this
-        good = exact[order] >= kth - TIE
-        for probe in range(1, lists + 1):
-            out[probe - 1] += good[np.flatnonzero(probe_at < probe)[:k]].sum() / k
+    out = np.zeros((len(depths), lists))
+    ks = [min(k, len(vectors)) for k in depths]
+    for start in range(0, len(queries), QUERY_BLOCK):
+        block = np.asarray(queries[start : start + QUERY_BLOCK], np.float32)
+        for exact, scores, near in zip(
+            block @ vectors.T, block @ approx.T, block @ centroids.T, strict=True
+        ):
+            rank_of_list = np.empty(lists, dtype=np.int64)
+            rank_of_list[np.argsort(-near, kind="stable")] = np.arange(lists)
+            order = np.argsort(-scores, kind="stable")  # the int8 scores, best first
+            probe_at = rank_of_list[assign[order]]  # a row is searched once nprobe > this
+            by_list = np.argsort(probe_at, kind="stable")  # positions, list by list, best first
+            starts = np.searchsorted(probe_at[by_list], np.arange(lists + 1))
+            for d, k in enumerate(ks):
+                kth = float(-np.partition(-exact, k - 1)[k - 1])
+                good = exact[order] >= kth - TIE
+                best = np.zeros(0, np.int64)  # positions in ``order`` of the k best so far
+                for probe in range(1, lists + 1):
+                    first = starts[probe - 1]
+                    head = by_list[first : min(first + k, starts[probe])]
+                    best = np.sort(np.concatenate((best, head)))[:k]
+                    out[d, probe - 1] += good[best].sum() / k
     return out / max(len(queries), 1)
 
 
@@ -589,11 +601,9 @@ def build_ivf(
     reached = np.ones(k, dtype=bool)
     recall10 = np.ones(k)
     for group in calibration_queries(vectors, queries):
-        for depth in RECALL_DEPTHS:
-            curve = _recall_curve(vectors, centroids_q, assign, approx, group, depth)
-            reached &= curve >= RECALL_TARGET - 1e-9
-            if depth == RECALL_DEPTHS[0]:
-                recall10 = np.minimum(recall10, curve)
+        curves = _recall_curves(vectors, centroids_q, assign, approx, group, RECALL_DEPTHS)
+        reached &= (curves >= RECALL_TARGET - 1e-9).all(axis=0)
+        recall10 = np.minimum(recall10, curves[0])
     hits = np.flatnonzero(reached)
     nprobe = int(hits[0]) + 1 if len(hits) else k
     return centroids, assign, members, nprobe, float(recall10[nprobe - 1])

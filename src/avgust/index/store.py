@@ -27,6 +27,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ from avgust.index.embed import (
     passage_prefix_for,
 )
 from avgust.index.records import DirectiveRecord
-from avgust.index.similar import similar_directives
+from avgust.index.similar import Neighbourhoods, similar_lists
 from avgust.records import Resolution, SimilarDirective, Theme, to_dict
 from avgust.themes import theme_text
 from avgust.util.fs import atomic_write, file_sha256, make_readable, os_error_message
@@ -59,6 +60,7 @@ RECORDS_FILE = "directives.json"
 LEXICAL_FILE = "lexical.json"
 SIMILAR_FILE = "similar.json"
 INDEX_THEMES_FILE = "themes.json"
+SIMILAR_MEMO = "similar.npz"  # in the cache: the last build's neighbourhoods (index.similar)
 METRIC = "inner_product"  # on L2-normalised vectors, i.e. cosine
 REBUILD = "run `avgust build` to rebuild it"
 
@@ -76,6 +78,7 @@ class IndexSummary:
     folder: Path
     model_id: str
     stages: tuple[tuple[str, float], ...] = ()  # (stage, seconds): embed, lexical, similar, write
+    similar_searched: int = 0  # directives whose similar list was searched (not updated)
 
 
 @dataclass(frozen=True, eq=False)
@@ -218,15 +221,7 @@ def build_index(
     lexical = LexicalIndex.build([r.lexical_text for r in records])
     stages.append(("lexical", time.perf_counter() - started - sum(s for _, s in stages)))
     faiss_index = _flat_index(embedded.vectors, embedder.dim)
-    similar = similar_directives(
-        embedded.vectors,
-        group_codes(records)[0],
-        [r.id for r in records],
-        [r.themes for r in records],
-        k=config.similar_k,
-        threshold=config.similar_threshold,
-        theme_threshold=config.similar_theme_threshold,
-    )
+    similar, searched = _similar(records, embedded.vectors, config)
     stages.append(("similar", time.perf_counter() - started - sum(s for _, s in stages)))
     chash = corpus_hash(records)
     meta: dict[str, Any] = {
@@ -266,7 +261,34 @@ def build_index(
         folder=folder,
         model_id=embedder.model_id,
         stages=tuple(stages),
+        similar_searched=searched,
     )
+
+
+def _similar(
+    records: Sequence[DirectiveRecord], vectors: np.ndarray, config: Config
+) -> tuple[dict[str, list[SimilarDirective]], int]:
+    """The similar lists, updated from the last build's neighbourhoods (kept in the cache)
+    where they are still exact, and how many were searched."""
+    memo_file = config.cache_dir / SIMILAR_MEMO
+    try:
+        previous = Neighbourhoods.from_bytes(memo_file.read_bytes())
+    except OSError:
+        previous = None
+    similar, memo, searched = similar_lists(
+        vectors,
+        group_codes(records)[0],
+        [r.id for r in records],
+        [r.themes for r in records],
+        k=config.similar_k,
+        threshold=config.similar_threshold,
+        theme_threshold=config.similar_theme_threshold,
+        previous=previous,
+    )
+    if memo is not None:
+        with suppress(OSError):  # only the next rebuild's shortcut is lost
+            atomic_write(memo_file, memo.to_bytes())
+    return similar, searched
 
 
 def _theme_vectors(

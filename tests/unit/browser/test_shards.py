@@ -34,7 +34,7 @@ from avgust.browser.shards import (
     _calibration_probe,
     _HeaderLayout,
     _probe_outcomes,
-    _recall_curve,
+    _recall_curves,
     build_ivf,
     calibration_queries,
     dequantise,
@@ -363,9 +363,9 @@ def test_the_recall_curve_of_the_calibration_counts_as_the_ivf_search(
     queries = calibration_queries(vectors, vectors[:5])
     assert [len(g) for g in queries] == [5, len(vectors)]
     for group in queries:
-        for depth in (10, 30):
-            curve = _recall_curve(vectors, cent, assign, approx, group, depth)
-            for probe in (1, 3, len(members)):
+        curves = _recall_curves(vectors, cent, assign, approx, group, (10, 30))
+        for depth, curve in zip((10, 30), curves, strict=True):
+            for probe in range(1, len(members) + 1):
                 assert curve[probe - 1] == pytest.approx(
                     _recall(vectors, cent, lists, group, probe, depth)
                 )

