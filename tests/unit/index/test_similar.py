@@ -16,7 +16,6 @@ from avgust.index.similar import (
     Neighbourhoods,
     best_other_scores,
     centred,
-    similar_directives,
     similar_lists,
 )
 from avgust.index.store import Index, build_index, load_index
@@ -53,10 +52,10 @@ def index(resolutions: list[Resolution], config: Config) -> Index:
 
 
 def similar_of(index: Index, **options: Any) -> dict[str, list[SimilarDirective]]:
-    """similar_directives over a loaded index's arrays."""
+    """similar_lists over a loaded index's arrays."""
     ids = [r.id for r in index.records]
     themes = [r.themes for r in index.records]
-    return similar_directives(index.vectors, index.groups, ids, themes, **options)
+    return similar_lists(index.vectors, index.groups, ids, themes, **options)[0]
 
 
 def _row(index: Index, source_stem: str, fragment: str, resolutions: list[Resolution]) -> str:
@@ -191,7 +190,7 @@ def test_the_knn_search_equals_scoring_every_pair_with_repeated_texts(index: Ind
     )
     ids = [f"{c}-{r.id}" for c in range(copies) for r in index.records]
     themes: list[tuple[str, ...]] = [("t",) if n % 3 == 0 else () for n in range(len(ids))]
-    found = similar_directives(vectors, groups, ids, themes, k=5, threshold=0.40)
+    found, _, _ = similar_lists(vectors, groups, ids, themes, k=5, threshold=0.40)
     expected = _all_pairs(vectors, groups, ids, themes)
     assert found.keys() == expected.keys()
     for key, hits in expected.items():
