@@ -125,6 +125,11 @@ class Neighbourhoods:
         n = len(memo.keys)
         if len(memo.offsets) != n + 1 or len(memo.bounds) != n or len(memo.norms) != n:
             return None
+        ends, rows = memo.offsets, memo.candidates
+        if ends[0] != 0 or ends[-1] != len(rows) or (np.diff(ends) < 0).any():
+            return None
+        if len(rows) and (rows.min() < 0 or rows.max() >= n):
+            return None
         return memo
 
 

@@ -293,4 +293,6 @@ def test_neighbourhoods_of_other_parameters_or_unreadable_bytes_are_not_used(ind
     assert searched == len(ids)
     assert other == similar_lists(vectors, groups, ids, themes, k=3, threshold=0.40)[0]
     assert Neighbourhoods.from_bytes(memo.to_bytes()[:100]) is None
+    broken = replace(memo, candidates=memo.candidates + len(ids))  # rows it does not have
+    assert Neighbourhoods.from_bytes(broken.to_bytes()) is None
     assert Neighbourhoods.from_bytes(b"") is None
