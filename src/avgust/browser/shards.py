@@ -769,7 +769,7 @@ def _encode_header(
 
 @dataclass(frozen=True)
 class _HeaderLayout:
-    """The sizes of the header's files as _header_ivf writes them: per list the number of the
+    """The sizes of the header's files as _header_ivf wrote them: per list the number of the
     rescoring file of each of its rows, the bytes of each rescoring file and of each list."""
 
     files: tuple[np.ndarray, ...]
@@ -777,23 +777,23 @@ class _HeaderLayout:
     list_bytes: np.ndarray
 
     @classmethod
-    def of(cls, ivf: HeaderIVF) -> _HeaderLayout:
-        dim = len(ivf.mean)
+    def of(cls, lists: Iterable[tuple[int, Sequence[tuple[str, int, int]]]]) -> _HeaderLayout:
+        """From per list its file's bytes and, per rescoring file of its rows in order, (path,
+        bytes, rows); files of equal content (one path) count once."""
+        number: dict[str, int] = {}
         files: list[np.ndarray] = []
-        rows_of_file: list[int] = []
+        file_bytes: list[int] = []
         list_bytes: list[int] = []
-        for rows in ivf.rows:
-            chunks = -(-len(rows) // RESCORE_CHUNK)
-            files.append(len(rows_of_file) + np.arange(len(rows)) // RESCORE_CHUNK)
-            rows_of_file += [
-                min(RESCORE_CHUNK, len(rows) - i * RESCORE_CHUNK) for i in range(chunks)
-            ]
-            list_bytes.append(len(rows) * (8 + dim * ROW_BITS // 8) + chunks * HASH_BYTES)
-        return cls(
-            files=tuple(files),
-            file_bytes=np.array(rows_of_file, np.float64) * (4 + dim),
-            list_bytes=np.array(list_bytes, np.float64),
-        )
+        for size, chunks in lists:
+            rows: list[int] = []
+            for path, data, count in chunks:
+                if path not in number:
+                    number[path] = len(file_bytes)
+                    file_bytes.append(data)
+                rows += [number[path]] * count
+            files.append(np.array(rows, np.int64))
+            list_bytes.append(size)
+        return cls(tuple(files), np.array(file_bytes, np.float64), np.array(list_bytes, np.float64))
 
 
 @dataclass(frozen=True)
@@ -843,7 +843,7 @@ def _probe_outcomes(
 
 
 def _header_depth(
-    vectors: np.ndarray, ivf: HeaderIVF, queries: np.ndarray | None
+    vectors: np.ndarray, ivf: HeaderIVF, queries: np.ndarray | None, layout: _HeaderLayout
 ) -> tuple[int, int]:
     """(nprobe, rescore): of the pairs of a number of lists and a number of rows rescored (of
     RESCORE_CHOICES) whose header search reaches RECALL_TARGET at depth 10 (ties within TIE
@@ -862,7 +862,6 @@ def _header_depth(
     every = len(ivf.rows)
     limit = every if every <= 64 else max(64, every // 4)
     depth = RECALL_DEPTHS[0]
-    layout = _HeaderLayout.of(ivf)
     probes = [
         [_calibration_probe(ivf, vectors, q, limit, depth, layout) for q in group]
         for group in groups
@@ -911,19 +910,21 @@ def _header_ivf(
     A ``s/hd-*.bin`` directory names the lists; meta.json names only that file.
     """
     ivf, (c_codes, c_steps), rows_codes = _encode_header(vectors, centroids, members)
-    nprobe, rescore = _header_depth(vectors, ivf, queries)
     int8, scales = quantise(vectors)
-    lists = []
+    lists, written = [], []
     for rows, (codes, steps) in zip(ivf.rows, rows_codes, strict=True):
-        names = b""
+        names, chunks = b"", []
         for start in range(0, len(rows), RESCORE_CHUNK):
             part = rows[start : start + RESCORE_CHUNK]
-            path = writer.put(
-                "w", ".i8", scales[part].astype("<f4").tobytes() + int8[part].tobytes()
-            )
+            chunk = scales[part].astype("<f4").tobytes() + int8[part].tobytes()
+            path = writer.put("w", ".i8", chunk)
             names += bytes.fromhex(path.rsplit("-", 1)[1].split(".")[0][: 2 * HASH_BYTES])
+            chunks.append((path, len(chunk), len(part)))
         data = rows.astype("<u4").tobytes() + steps.astype("<f4").tobytes()
-        lists.append(writer.put("hv", ".u8", data + pack(codes, ROW_BITS) + names))
+        data += pack(codes, ROW_BITS) + names
+        lists.append(writer.put("hv", ".u8", data))
+        written.append((len(data), chunks))
+    nprobe, rescore = _header_depth(vectors, ivf, queries, _HeaderLayout.of(written))
     centroid_file = writer.put(
         "h",
         ".u8",

@@ -296,7 +296,23 @@ def test_the_header_calibration_measures_what_the_header_search_finds_and_fetche
     meta = json.loads((shards / META_FILE).read_text(encoding="utf-8"))
     ivf = read_header_ivf(shards, meta)
     directory = json.loads(inflate((shards / meta["ivf"]["header"]).read_bytes()))
-    layout = _HeaderLayout.of(ivf)
+    step = directory["chunk"]
+    named = []  # per list, the rescoring files its list file names, in order
+    for path, rows in zip(directory["lists"], ivf.rows, strict=True):
+        names = (shards / path).read_bytes()[8 * len(rows) + len(rows) * len(vectors[0]) // 4 :]
+        named.append(
+            [f"s/w-{names[i : i + HASH_BYTES].hex()}.i8" for i in range(0, len(names), HASH_BYTES)]
+        )
+    layout = _HeaderLayout.of(
+        (
+            (shards / path).stat().st_size,
+            [
+                (w, (shards / w).stat().st_size, min(step, len(rows) - i * step))
+                for i, w in enumerate(files)
+            ],
+        )
+        for path, rows, files in zip(directory["lists"], ivf.rows, named, strict=True)
+    )
     every = len(ivf.rows)
     choices = (1, 3, 10, *RESCORE_CHOICES)  # few rescored: the 10 best mix int8 and 2-bit scores
     for q in calibration_queries(vectors, None)[0][:12]:
@@ -315,12 +331,8 @@ def test_the_header_calibration_measures_what_the_header_search_finds_and_fetche
                 assert found == pytest.approx(np.mean(vectors[top] @ q >= kth - TIE))
                 paths = {directory["lists"][c] for c in scan.lists[:lists]}
                 for at in rescored:
-                    c = scan.lists[np.searchsorted(scan.ends, at, side="right") - 1]
-                    body = (shards / directory["lists"][c]).read_bytes()
-                    count = len(ivf.rows[c])
-                    names = body[8 * count + count * len(q) // 4 :]
-                    i = (at - scan.ends[list(scan.lists).index(c)]) // directory["chunk"]
-                    paths.add(f"s/w-{names[i * HASH_BYTES : (i + 1) * HASH_BYTES].hex()}.i8")
+                    nth = np.searchsorted(scan.ends, at, side="right") - 1
+                    paths.add(named[scan.lists[nth]][(at - scan.ends[nth]) // step])
                 assert fetched == sum((shards / path).stat().st_size for path in paths)
 
 
